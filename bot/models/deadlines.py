@@ -1,0 +1,39 @@
+"""Deadlines: one model for everything that falls due (votes, surveys, vacancies, reports,
+attendance, commitments, custom ones). The table is the truth; scheduler jobs derive from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from bot.models.base import json_field, utc_field
+
+
+class DeadlineStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"  # the due action ran (or the subject finished early)
+    CANCELLED = "cancelled"
+
+
+class Deadline(SQLModel, table=True):
+    __tablename__ = "deadline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable identity of what falls due, e.g. "vote:3:close" or "meeting:4:report". Unique, so
+    # scheduling the same thing again moves it rather than adding a second one.
+    key: str = Field(max_length=80, unique=True, index=True)
+    kind: str = Field(max_length=40, index=True)  # which DeadlineKind handles it
+    ref: str = Field(max_length=60, index=True)  # the subject, e.g. "vote:3"
+    title: Any = json_field(nullable=True)  # bot.text node shown in /deadlines and reminders
+    due_at: datetime = utc_field(default=None, index=True)
+    # Seconds before due_at at which to remind those who have not acted; None = the default
+    # (3 days, 1 day, 2 hours: SPEC 2.6).
+    reminder_offsets: Any = json_field(nullable=True)
+    status: str = Field(default=DeadlineStatus.OPEN, max_length=12, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
+    closed_at: datetime | None = utc_field(nullable=True)

@@ -1,0 +1,122 @@
+"""Persons: finding them, their roles, and the Actor the permission rules see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import audit
+from bot.errors import InputError
+from bot.i18n import Language
+from bot.models.people import MemberState, Person, PersonRole
+from bot.permissions import Actor
+from bot.presidency import troika_at
+from bot.roles import STATE_ROLES, Role
+from bot.text import Tr
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return (await session.exec(select(Person).where(Person.telegram_id == telegram_id))).first()
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> frozenset[Role]:
+    rows = await session.exec(select(PersonRole.role).where(PersonRole.person_id == person_id))
+    return frozenset(Role(r) for r in rows.all())
+
+
+async def set_roles(session: AsyncSession, person_id: int, roles: Iterable[Role]) -> None:
+    await session.exec(delete(PersonRole).where(col(PersonRole.person_id) == person_id))
+    for role in sorted(set(roles)):
+        session.add(PersonRole(person_id=person_id, role=role.value))
+    await session.flush()
+
+
+def check_affiliation(roles: frozenset[Role], state_id: int | None) -> None:
+    """A Vice-Minister, alternate or focal point speaks for a state, so needs one; the TS and
+    observers belong to no state."""
+    if roles & STATE_ROLES and state_id is None:
+        raise InputError(
+            Tr("Vice-Ministers, alternates and focal points must be bound to a member state.")
+        )
+    if state_id is not None and roles & {Role.TS, Role.OBSERVER}:
+        raise InputError(Tr("TS staff and observers are not bound to a member state."))
+
+
+async def add_person(
+    session: AsyncSession,
+    *,
+    roles: frozenset[Role],
+    now: datetime,
+    telegram_id: int | None = None,
+    state: MemberState | None = None,
+    organisation: str | None = None,
+    display_name: str = "",
+    language: Language = "en",
+    actor_id: int | None = None,
+) -> Person:
+    """Create a person (or add roles to the one with this Telegram id, same affiliation)."""
+    state_id = state.id if state else None
+    check_affiliation(roles, state_id)
+    person = await by_telegram_id(session, telegram_id) if telegram_id is not None else None
+    if person is not None:
+        if person.state_id != state_id:
+            raise InputError(
+                Tr("This Telegram account is already bound to another member state or body.")
+            )
+        assert person.id is not None
+        roles = roles | await roles_of(session, person.id)
+    else:
+        person = Person(
+            telegram_id=telegram_id,
+            state_id=state_id,
+            organisation=organisation,
+            display_name=display_name,
+            language=language,
+            created_at=now,
+        )
+        session.add(person)
+        await session.flush()
+    assert person.id is not None
+    await set_roles(session, person.id, roles)
+    await audit.record(
+        session,
+        action="person.add",
+        now=now,
+        actor_id=actor_id,
+        subject=f"person:{person.id}",
+        roles=sorted(r.value for r in roles),
+        state=state.code if state else None,
+        organisation=organisation,
+    )
+    return person
+
+
+async def actor_for(session: AsyncSession, person: Person, now: datetime, tz: ZoneInfo) -> Actor:
+    assert person.id is not None
+    roles = await roles_of(session, person.id)
+    state = await session.get(MemberState, person.state_id) if person.state_id else None
+    troika = await troika_at(session, now, tz)
+    speaks = bool(roles & STATE_ROLES) and state is not None
+    return Actor(
+        person_id=person.id,
+        roles=roles,
+        state_id=person.state_id,
+        state_code=state.code if state else None,
+        is_ppt=speaks and troika.incumbent == person.state_id,
+        in_troika=speaks and person.state_id in troika.members(),
+        language=person.language,
+    )
+
+
+async def set_language(
+    session: AsyncSession, person: Person, language: Language, *, now: datetime
+) -> None:
+    person.language, person.language_chosen = language, True
+    session.add(person)
+    await audit.record(
+        session, action="person.language", now=now, actor_id=person.id, language=language
+    )

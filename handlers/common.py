@@ -1,0 +1,50 @@
+"""Pieces of text several handlers show: who a person is, what they can do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import commands
+from bot.features import CommandInfo
+from bot.models.people import MemberState, Person
+from bot.permissions import Actor
+from bot.roles import ROLE_LABELS, Role
+from bot.states import state_name
+from bot.text import Bi, Join, Node, Tr
+from bot.updates import Turn
+
+
+def roles_text(roles: frozenset[Role]) -> Node:
+    ordered = [r for r in Role if r in roles]
+    return Join([Tr(ROLE_LABELS[r]) for r in ordered], sep=", ")
+
+
+async def profile(turn: Turn, person: Person, actor: Actor) -> Node:
+    """`You are registered as Focal point for Mexico.`"""
+    if person.state_id is not None:
+        state = await turn.session.get(MemberState, person.state_id)
+        assert state is not None
+        body: Node = state_name(state)
+    elif person.organisation:
+        body = Bi(person.organisation, person.organisation)
+    else:
+        body = Tr("the Technical Secretariat")
+    lines: list[Node] = [
+        Tr("You are registered as {roles} for {body}.", roles=roles_text(actor.roles), body=body)
+    ]
+    if actor.is_ppt:
+        lines.append(Tr("Your state holds the Presidency Pro-Tempore."))
+    return Join(lines)
+
+
+def menu_for(turn: Turn, actor: Actor | None) -> Sequence[CommandInfo]:
+    return commands.menu(turn.services.features, actor)
+
+
+def command_list(turn: Turn, actor: Actor | None) -> Node:
+    return Join(
+        [
+            Tr("/{name}: {description}", name=c.name, description=Tr(c.description))
+            for c in menu_for(turn, actor)
+        ]
+    )

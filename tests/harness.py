@@ -1,0 +1,65 @@
+"""The bot on the sandbox with time frozen (time-machine): tests read like a conversation,
+and time moves only when travelled — by the test, or by `settle()` over Telegram's pacing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import time_machine
+from sqlmodel import col, select
+
+from bot.models.outbox import OutboxMessage
+from bot.sandbox.limits import Limits
+from bot.sandbox.runner import BOT_USERNAME, TOKEN, SandboxRun
+
+__all__ = ["BOT_USERNAME", "TOKEN", "Harness"]
+
+
+class Harness(SandboxRun):
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        traveller: time_machine.Coordinates,
+        *,
+        limits: Limits | None = None,
+        settings_overrides: dict[str, Any] | None = None,
+    ) -> None:
+        overrides = {
+            # Injected timeouts end quickly (the sandbox holds the call until we give up).
+            "TELEGRAM_TIMEOUT": 0.5,
+            **(settings_overrides or {}),
+        }
+        super().__init__(
+            database_url,
+            folder,
+            limits=limits,
+            settings_overrides=overrides,
+            travel=traveller.shift,
+        )
+        self.traveller = traveller
+
+    async def travel(self, delta: timedelta) -> None:
+        """Move time forward, let due jobs run, and settle."""
+        self.traveller.shift(delta)
+        await self.run_due_jobs()
+        await self.settle()
+
+    async def travel_to(self, moment: datetime) -> None:
+        await self.travel(moment - self.now)
+
+    async def run_due_jobs(self) -> None:
+        """Run what the scheduler would run at this moment (the deadline tick)."""
+        from schedules import run_due
+
+        await run_due(self.services, self.now)
+
+    async def refused_sends(self) -> list[str]:
+        """Messages Telegram refused as malformed (400): always a bug of ours."""
+        async with self.session() as session:
+            rows = await session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.last_error).startswith("400"))
+            )
+            return [f"{r.id}: {r.last_error}" for r in rows.all()]
