@@ -19,16 +19,20 @@ def roles_text(roles: frozenset[Role]) -> Node:
     return Join([Tr(ROLE_LABELS[r]) for r in ordered], sep=", ")
 
 
+async def affiliation(turn: Turn, state_id: int | None, organisation: str | None) -> Node:
+    """The member state, observer organisation or TS someone belongs to."""
+    if state_id is not None:
+        state = await turn.session.get(MemberState, state_id)
+        assert state is not None
+        return state_name(state)
+    if organisation:
+        return Bi(organisation, organisation)
+    return Tr("the Technical Secretariat")
+
+
 async def profile(turn: Turn, person: Person, actor: Actor) -> Node:
     """`You are registered as Focal point for Mexico.`"""
-    if person.state_id is not None:
-        state = await turn.session.get(MemberState, person.state_id)
-        assert state is not None
-        body: Node = state_name(state)
-    elif person.organisation:
-        body = Bi(person.organisation, person.organisation)
-    else:
-        body = Tr("the Technical Secretariat")
+    body = await affiliation(turn, person.state_id, person.organisation)
     lines: list[Node] = [
         Tr("You are registered as {roles} for {body}.", roles=roles_text(actor.roles), body=body)
     ]

@@ -14,13 +14,12 @@ from bot.dialogs import BaseDialog
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
 from bot.models.dialogs import Draft
-from bot.models.people import MemberState
 from bot.parsing import parse_int
 from bot.permissions import Action
 from bot.roles import Role
-from bot.states import state_name
-from bot.text import Bi, Join, Node, Tr, When
+from bot.text import Join, Node, Tr, When
 from bot.updates import Turn, handler
+from handlers.common import affiliation
 
 NAME = "invite"
 
@@ -73,14 +72,7 @@ async def _create(turn: Turn, target_text: str, roles_text: str, days: int) -> N
         days_valid=days,
         now=turn.now,
     )
-    if invitation.state_id is not None:
-        state = await turn.session.get(MemberState, invitation.state_id)
-        assert state is not None
-        body: Node = state_name(state)
-    elif invitation.organisation:
-        body = Bi(invitation.organisation, invitation.organisation)
-    else:
-        body = Tr("the Technical Secretariat")
+    body = await affiliation(turn, invitation.state_id, invitation.organisation)
     link = invitations.link(turn.services.bot_username, invitation.token)
     await turn.reply(
         Join(
