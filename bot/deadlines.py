@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import as_utc
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.people import Person
 from bot.text import Node, to_json
@@ -64,19 +65,26 @@ async def schedule(
     due_at: datetime,
     now: datetime,
     reminders: Sequence[timedelta] | None = None,
+    overdue_every: timedelta | None = None,
     created_by_id: int | None = None,
 ) -> Deadline:
-    """Create the deadline `key`, or move it (and reopen it) if it exists."""
+    """Create the deadline `key`, or move it (and reopen it) if it exists. Moving it means
+    its reminders and due action apply again to the new date."""
     deadline = (await session.exec(select(Deadline).where(Deadline.key == key))).first()
     if deadline is None:
         deadline = Deadline(
             key=key, kind=kind, ref=ref, created_by_id=created_by_id, created_at=now
         )
+    moved = deadline.due_at is None or as_utc(deadline.due_at) != due_at
+    reopened = deadline.status != DeadlineStatus.OPEN
     deadline.kind, deadline.ref, deadline.title = kind, ref, to_json(title)
     deadline.due_at, deadline.updated_at = due_at, now
     deadline.reminder_offsets = (
         None if reminders is None else [int(r.total_seconds()) for r in reminders]
     )
+    deadline.overdue_every = int(overdue_every.total_seconds()) if overdue_every else None
+    if moved or reopened:
+        deadline.action_ran_at = None
     deadline.status, deadline.closed_at = DeadlineStatus.OPEN, None
     session.add(deadline)
     await session.flush()

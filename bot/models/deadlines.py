@@ -32,7 +32,12 @@ class Deadline(SQLModel, table=True):
     # Seconds before due_at at which to remind those who have not acted; None = the default
     # (3 days, 1 day, 2 hours: SPEC 2.6).
     reminder_offsets: Any = json_field(nullable=True)
+    # Keep reminding, this many seconds apart, after the deadline has passed and until the
+    # subject is completed (a report "daily once overdue", SPEC 2.3); None = never.
+    overdue_every: int | None = None
     status: str = Field(default=DeadlineStatus.OPEN, max_length=12, index=True)
+    # When the due action (DeadlineKind.on_due) ran; set by the scheduler, so it runs once.
+    action_ran_at: datetime | None = utc_field(nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()

@@ -3,7 +3,7 @@ dialog drafts, deadlines
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-22 07:16:07.980446
+Create Date: 2026-11-22 07:42:31.372413
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from bot.db import append_only_statements
 
 
-revision: str = "0001_foundation"
+revision: str = '0001_foundation'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -94,7 +94,9 @@ def upgrade() -> None:
     sa.Column('title', sa.JSON(), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reminder_offsets', sa.JSON(), nullable=True),
+    sa.Column('overdue_every', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('action_ran_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -215,6 +217,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_pending', ['status', 'next_attempt_at'], unique=False)
 
     # ### end Alembic commands ###
+    # The audit log is append-only in the database itself.
     for statement in append_only_statements("audit_entry", op.get_bind().dialect.name):
         op.execute(statement)
 
