@@ -12,11 +12,11 @@ from sqlmodel import select
 from bot import slates, votes
 from bot.db import Database
 from bot.errors import InputError
-from bot.models.votes import Slate, SlateStatus, Vote, VoteSeat, VoteStatus
+from bot.models.votes import Slate, SlateStatus, Vote, VoteStatus
 from bot.slates import CandidateEntry
-from bot.text import Bi, Renderer
+from bot.text import Bi
 from bot.vote_rules import Choice
-from tests.unit.votes_world import NOW, World, standard_world
+from tests.unit.votes_world import NOW, World, render, render_error, standard_world
 
 SLATE = [
     CandidateEntry("Ana Pérez", 92),
@@ -47,51 +47,19 @@ async def open_slate(world: World, candidates: list[CandidateEntry] = SLATE, day
         return vote.id
 
 
-async def press(
-    world: World, name: str, vote_id: int, choice: Choice, at: timedelta, reason: str | None = None
-) -> votes.CastResult:
-    actor = await world.actor(name, NOW + at)
-    async with world.db.transaction() as session:
-        vote = await votes.get_vote(session, vote_id)
-        seat = (
-            await session.exec(
-                select(VoteSeat).where(
-                    VoteSeat.vote_id == vote_id, VoteSeat.state_id == actor.state_id
-                )
-            )
-        ).one()
-        assert vote.id is not None and seat.id is not None
-        return await votes.cast_ballot(
-            world.services,
-            session,
-            actor=actor,
-            vote_id=vote_id,
-            seat_id=seat.id,
-            choice=choice,
-            now=NOW + at,
-            reason=reason,
-        )
-
-
-def plain(world: World, node: object, lang: str = "en") -> str:
-    from bot.text import from_json
-
-    return Renderer(lang, world.services.clock.tz).plain(from_json(node))  # type: ignore[arg-type]
-
-
 async def test_an_objection_moves_the_vote_to_the_next_candidate(world: World) -> None:
     first = await open_slate(world)
     async with world.db.transaction() as session:
         vote = await votes.get_vote(session, first)
     assert (
         "Candidate 1 of 3 for Coordinator of the Technical Secretariat: Ana Pérez (score 92)"
-        in plain(world, vote.question)
+        in render(vote.question)
     )
     # 2 March + 5 calendar days, 23:59 in Costa Rica.
     assert vote.deadline == datetime(2026, 3, 8, 5, 59, tzinfo=UTC)
-    await press(world, "victor", first, Choice.NO_OBJECTION, timedelta(hours=1))
-    result = await press(
-        world, "omar", first, Choice.OBJECT, timedelta(days=2), reason="Falta experiencia."
+    await world.cast("victor", first, Choice.NO_OBJECTION, at=timedelta(hours=1))
+    result = await world.cast(
+        "omar", first, Choice.OBJECT, at=timedelta(days=2), reason="Falta experiencia."
     )
     assert result.outcome is not None and not result.outcome.approved
     second = result.outcome.next_vote_id
@@ -102,12 +70,12 @@ async def test_an_objection_moves_the_vote_to_the_next_candidate(world: World) -
     assert closed.status == VoteStatus.CLOSED and closed.close_reason == "objection"
     # The same five calendar days, counted from the day of the objection.
     assert following.deadline == datetime(2026, 3, 10, 5, 59, tzinfo=UTC)
-    assert "Candidate 2 of 3" in plain(world, following.question)
-    assert "Luis Mora" in plain(world, following.question, "es")
+    assert "Candidate 2 of 3" in render(following.question)
+    assert "Luis Mora" in render(following.question, "es")
     # Everyone is told why, then gets the next ballot.
     messages = await world.messages_to("alma")
     why = next(m for m in messages if (m.dedupe_key or "").startswith(f"vote:{first}:results:"))
-    shown = plain(world, why.body)
+    shown = render(why.body)
     assert "Guatemala: objection — Falta experiencia." in shown
     assert "The vote moves to candidate 2, Luis Mora (score 88.5)" in shown
     assert messages.index(why) < next(
@@ -115,13 +83,13 @@ async def test_an_objection_moves_the_vote_to_the_next_candidate(world: World) -
         for i, m in enumerate(messages)
         if (m.dedupe_key or "").startswith(f"vote:{second}:ballot:")
     )
-    assert "88,5" in plain(world, why.body, "es")
+    assert "88,5" in render(why.body, "es")
     # A press on the superseded candidate changes nothing.
     with pytest.raises(InputError) as error:
-        await press(world, "victor", first, Choice.OBJECT, timedelta(days=2, hours=1), "late")
-    assert "no longer under consideration" in Renderer("en", world.services.clock.tz).plain(
-        error.value.message
-    )
+        await world.cast(
+            "victor", first, Choice.OBJECT, at=timedelta(days=2, hours=1), reason="late"
+        )
+    assert "no longer under consideration" in render_error(error.value)
     # The next candidate passes by silence at its deadline.
     async with world.db.transaction() as session:
         outcome = await votes.close_vote(
@@ -135,12 +103,12 @@ async def test_an_objection_moves_the_vote_to_the_next_candidate(world: World) -
         for m in await world.messages_to("tess")
         if (m.dedupe_key or "").startswith(f"vote:{second}:results:")
     )
-    assert "Luis Mora is approved" in plain(world, result_row.body)
+    assert "Luis Mora is approved" in render(result_row.body)
 
 
 async def test_a_slate_with_no_candidate_left_ends_with_none_approved(world: World) -> None:
     vote_id = await open_slate(world, [CandidateEntry("Ana Pérez", 92)])
-    result = await press(world, "victor", vote_id, Choice.OBJECT, timedelta(hours=1), "No.")
+    result = await world.cast("victor", vote_id, Choice.OBJECT, at=timedelta(hours=1), reason="No.")
     assert result.outcome is not None and result.outcome.next_vote_id is None
     async with world.db.transaction() as session:
         slate = (await session.exec(select(Slate))).one()
@@ -151,13 +119,13 @@ async def test_a_slate_with_no_candidate_left_ends_with_none_approved(world: Wor
         for m in await world.messages_to("lucia")
         if (m.dedupe_key or "").startswith(f"vote:{vote_id}:results:")
     )
-    assert "ends with no candidate approved" in plain(world, row.body)
-    assert "termina sin ningún candidato aprobado" in plain(world, row.body, "es")
+    assert "ends with no candidate approved" in render(row.body)
+    assert "termina sin ningún candidato aprobado" in render(row.body, "es")
 
 
 async def test_closing_twice_does_not_open_a_third_candidate(world: World) -> None:
     first = await open_slate(world)
-    result = await press(world, "omar", first, Choice.OBJECT, timedelta(hours=1), "No.")
+    result = await world.cast("omar", first, Choice.OBJECT, at=timedelta(hours=1), reason="No.")
     assert result.outcome is not None
     async with world.db.transaction() as session:
         again = await votes.close_vote(
@@ -181,9 +149,7 @@ async def test_closing_twice_does_not_open_a_third_candidate(world: World) -> No
 def test_candidates_are_checked(candidates: list[CandidateEntry], message: str) -> None:
     with pytest.raises(InputError) as error:
         slates.check_candidates(candidates)
-    from zoneinfo import ZoneInfo
-
-    assert message in Renderer("en", ZoneInfo("America/Costa_Rica")).plain(error.value.message)
+    assert message in render_error(error.value)
 
 
 async def test_a_slate_deadline_must_be_after_today(world: World) -> None:

@@ -17,11 +17,11 @@ from bot import deadlines, states, vote_trail, votes
 from bot.db import Database
 from bot.errors import InputError, NotFound, PermissionDenied, UserError
 from bot.models.deadlines import DeadlineStatus
-from bot.models.votes import CloseReason, Vote, VoteBallot, VoteSeat, VoteStatus
+from bot.models.votes import CloseReason, Vote, VoteBallot, VoteStatus
 from bot.states import StateEntry
-from bot.text import Renderer, from_json
+from bot.text import Renderer
 from bot.vote_rules import Choice, VoteRule
-from tests.unit.votes_world import NOW, QUESTION, World, standard_world
+from tests.unit.votes_world import NOW, QUESTION, World, render, render_error, standard_world
 
 
 @pytest.fixture
@@ -29,108 +29,11 @@ async def world(db: Database, tmp_path: Path) -> World:
     return await standard_world(db, tmp_path / "documents")
 
 
-async def open_vote(
-    world: World,
-    rule: VoteRule = VoteRule.NO_OBJECTION,
-    *,
-    by: str = "tess",
-    days: int = 5,
-    **options: object,
-) -> int:
-    actor = await world.actor(by)
-    async with world.db.transaction() as session:
-        vote = await votes.open_vote(
-            world.services,
-            session,
-            opened_by=actor,
-            rule=rule,
-            question=QUESTION,
-            deadline=NOW + timedelta(days=days),
-            now=NOW,
-            **options,  # type: ignore[arg-type]
-        )
-        assert vote.id is not None
-        return vote.id
-
-
-async def seat_of(world: World, vote_id: int, state: str) -> int:
-    async with world.db.transaction() as session:
-        row = await states.by_code(session, state)
-        seat = (
-            await session.exec(
-                select(VoteSeat).where(VoteSeat.vote_id == vote_id, VoteSeat.state_id == row.id)
-            )
-        ).one()
-        assert seat.id is not None
-        return seat.id
-
-
-async def cast(
-    world: World,
-    name: str,
-    vote_id: int,
-    choice: Choice,
-    *,
-    state: str | None = None,
-    reason: str | None = None,
-    at: timedelta = timedelta(hours=1),
-) -> votes.CastResult:
-    person = world.persons[name]
-    seat_id = await seat_of(world, vote_id, state) if state else None
-    if seat_id is None:
-        voter = await world.actor(name)
-        async with world.db.transaction() as session:
-            vote = await votes.get_vote(session, vote_id)
-            seat = await votes.seat_for(session, vote, voter)
-            assert seat is not None and seat.id is not None, person
-            seat_id = seat.id
-    actor = await world.actor(name, NOW + at)
-    async with world.db.transaction() as session:
-        return await votes.cast_ballot(
-            world.services,
-            session,
-            actor=actor,
-            vote_id=vote_id,
-            seat_id=seat_id,
-            choice=choice,
-            now=NOW + at,
-            reason=reason,
-        )
-
-
-async def close(world: World, vote_id: int, *, at: timedelta, by: str | None = None):  # type: ignore[no-untyped-def]
-    actor = await world.actor(by) if by else None
-    async with world.db.transaction() as session:
-        return await votes.close_vote(
-            world.services, session, vote_id, now=NOW + at, closed_by=actor
-        )
-
-
-async def get(world: World, vote_id: int) -> Vote:
-    async with world.db.transaction() as session:
-        return await votes.get_vote(session, vote_id)
-
-
-async def results_for(world: World, name: str, vote_id: int):  # type: ignore[no-untyped-def]
-    (row,) = [
-        m
-        for m in await world.messages_to(name)
-        if (m.dedupe_key or "").startswith(f"vote:{vote_id}:results:")
-    ]
-    return row
-
-
-def render(node: object, lang: str = "en") -> str:
-    from zoneinfo import ZoneInfo
-
-    return Renderer(lang, ZoneInfo("America/Costa_Rica")).plain(from_json(node))  # type: ignore[arg-type]
-
-
 # ---- opening ---------------------------------------------------------------------------------
 
 
 async def test_a_vote_has_one_seat_per_active_member_state(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.MAJORITY)
+    vote_id = await world.open_vote(VoteRule.MAJORITY)
     async with world.db.transaction() as session:
         seats = await votes.seats_of(session, vote_id)
         assert len(seats) == len(await states.member_states(session)) == 11
@@ -146,19 +49,19 @@ async def test_majority_threshold_follows_the_member_states_loaded(world: World)
             session,
             [StateEntry(c, c, c) for c in ("CR", "GT", "US", "MX")],
         )
-    vote_id = await open_vote(world, VoteRule.MAJORITY)
-    await cast(world, "lucia", vote_id, Choice.YES)
-    assert (await get(world, vote_id)).status == VoteStatus.OPEN
-    result = await cast(world, "omar", vote_id, Choice.YES)
+    vote_id = await world.open_vote(VoteRule.MAJORITY)
+    await world.cast("lucia", vote_id, Choice.YES)
+    assert (await world.get(vote_id)).status == VoteStatus.OPEN
+    result = await world.cast("omar", vote_id, Choice.YES)
     # 2 of 4 is not more than half; the vote stays open.
     assert result.outcome is None
-    result = await cast(world, "victor", vote_id, Choice.YES)
+    result = await world.cast("victor", vote_id, Choice.YES)
     assert result.outcome is not None and result.outcome.approved
     assert result.outcome.tally.seats == 4
 
 
 async def test_ballots_go_to_vice_ministers_and_marked_to_alternates(world: World) -> None:
-    vote_id = await open_vote(world)
+    vote_id = await world.open_vote()
     (ballot,) = [m for m in await world.messages_to("alma") if m.buttons]
     assert "vote only if your Vice-Minister has not" in render(ballot.body)
     (ballot,) = [m for m in await world.messages_to("victor") if m.buttons]
@@ -172,7 +75,7 @@ async def test_ballots_go_to_vice_ministers_and_marked_to_alternates(world: Worl
 async def test_only_ts_or_ppt_open_and_nothing_is_stored_otherwise(world: World) -> None:
     for name in ("ana", "victor"):
         with pytest.raises(PermissionDenied):
-            await open_vote(world, by=name)
+            await world.open_vote(by=name)
     async with world.db.transaction() as session:
         assert (await session.exec(select(Vote))).all() == []
     assert await world.outbox_size() == 0
@@ -192,27 +95,21 @@ async def test_bad_opening_is_refused(
     if "committee" in change:
         change = {"committee": [world.persons["victor"]]}
     with pytest.raises(InputError) as error:
-        await open_vote(world, **change)  # type: ignore[arg-type]
+        await world.open_vote(**change)  # type: ignore[arg-type]
     assert message in render_error(error.value)
     async with world.db.transaction() as session:
         assert (await session.exec(select(Vote))).all() == []
-
-
-def render_error(error: UserError) -> str:
-    from zoneinfo import ZoneInfo
-
-    return Renderer("en", ZoneInfo("America/Costa_Rica")).plain(error.message)
 
 
 # ---- ballots ---------------------------------------------------------------------------------
 
 
 async def test_alternate_counts_until_the_vice_minister_votes(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.CONSENSUS)
-    await cast(world, "alma", vote_id, Choice.NO)
-    await cast(world, "victor", vote_id, Choice.YES, at=timedelta(hours=2))
+    vote_id = await world.open_vote(VoteRule.CONSENSUS)
+    await world.cast("alma", vote_id, Choice.NO)
+    await world.cast("victor", vote_id, Choice.YES, at=timedelta(hours=2))
     with pytest.raises(InputError) as error:
-        await cast(world, "alma", vote_id, Choice.NO, at=timedelta(hours=3))
+        await world.cast("alma", vote_id, Choice.NO, at=timedelta(hours=3))
     assert "Vice-Minister has already voted" in render_error(error.value)
     async with world.db.transaction() as session:
         rows = await vote_trail.trail(session, vote_id)
@@ -223,85 +120,66 @@ async def test_alternate_counts_until_the_vice_minister_votes(world: World) -> N
 
 
 async def test_a_state_may_change_its_vote_until_the_deadline(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.CONSENSUS)
-    await cast(world, "victor", vote_id, Choice.NO)
-    again = await cast(world, "victor", vote_id, Choice.NO, at=timedelta(hours=2))
+    vote_id = await world.open_vote(VoteRule.CONSENSUS)
+    await world.cast("victor", vote_id, Choice.NO)
+    again = await world.cast("victor", vote_id, Choice.NO, at=timedelta(hours=2))
     assert not again.changed  # the same press twice records nothing new
-    await cast(world, "victor", vote_id, Choice.YES, at=timedelta(days=4))
+    await world.cast("victor", vote_id, Choice.YES, at=timedelta(days=4))
     async with world.db.transaction() as session:
         views = await votes.seat_views(session, await votes.get_vote(session, vote_id))
     us = next(v for v in views if v.ballot is not None)
     assert us.position is Choice.YES and us.ballot is not None and us.ballot.seq == 2
     with pytest.raises(InputError) as error:
-        await cast(world, "victor", vote_id, Choice.NO, at=timedelta(days=5))
+        await world.cast("victor", vote_id, Choice.NO, at=timedelta(days=5))
     assert "deadline of vote V" in render_error(error.value)
     assert await world.count_ballots() == 2
 
 
 async def test_every_check_of_a_press_refuses_and_changes_nothing(world: World) -> None:
-    vote_id = await open_vote(world)
-    mexico = await seat_of(world, vote_id, "MX")
+    vote_id = await world.open_vote()
+    mexico = await world.seat_of(vote_id, "MX")
     refusals: list[tuple[str, str, int, Choice]] = [
         ("victor", "your own member state", mexico, Choice.NO_OBJECTION),  # another state's seat
-        ("ana", "not allowed", await seat_of(world, vote_id, "MX"), Choice.NO_OBJECTION),
+        ("ana", "not allowed", await world.seat_of(vote_id, "MX"), Choice.NO_OBJECTION),
         ("tess", "not allowed", mexico, Choice.NO_OBJECTION),
         ("victor", "not valid", 999_999, Choice.NO_OBJECTION),  # a forged seat
-        ("victor", "not valid", await seat_of(world, vote_id, "US"), Choice.YES),  # not offered
+        ("victor", "not valid", await world.seat_of(vote_id, "US"), Choice.YES),  # not offered
     ]
     for name, message, seat_id, choice in refusals:
         actor = await world.actor(name)
         with pytest.raises(UserError) as error:
-            async with world.db.transaction() as session:
-                await votes.cast_ballot(
-                    world.services,
-                    session,
-                    actor=actor,
-                    vote_id=vote_id,
-                    seat_id=seat_id,
-                    choice=choice,
-                    now=NOW,
-                )
+            await world.press(actor, vote_id, seat_id, choice)
         assert message in render_error(error.value), name
-    us = await seat_of(world, vote_id, "US")
-    actor = await world.actor("victor")
-    with pytest.raises(NotFound):
-        async with world.db.transaction() as session:
-            await votes.cast_ballot(
-                world.services,
-                session,
-                actor=actor,
-                vote_id=vote_id + 1,  # a forged vote id
-                seat_id=us,
-                choice=Choice.NO_OBJECTION,
-                now=NOW,
-            )
+    us = await world.seat_of(vote_id, "US")
+    with pytest.raises(NotFound):  # a forged vote id
+        await world.press(await world.actor("victor"), vote_id + 1, us, Choice.NO_OBJECTION)
     assert await world.count_ballots() == 0
 
 
 async def test_an_objection_needs_a_reason(world: World) -> None:
-    vote_id = await open_vote(world)
+    vote_id = await world.open_vote()
     for reason in (None, "   ", "x" * (votes.MAX_REASON + 1)):
         with pytest.raises(InputError):
-            await cast(world, "omar", vote_id, Choice.OBJECT, reason=reason)
-    await cast(world, "omar", vote_id, Choice.OBJECT, reason="  Budget too high.  ")
+            await world.cast("omar", vote_id, Choice.OBJECT, reason=reason)
+    await world.cast("omar", vote_id, Choice.OBJECT, reason="  Budget too high.  ")
     async with world.db.transaction() as session:
         (ballot,) = (await session.exec(select(VoteBallot))).all()
     assert ballot.reason == "Budget too high."
 
 
 async def test_colleagues_of_the_state_are_told(world: World) -> None:
-    vote_id = await open_vote(world)
-    await cast(world, "gala", vote_id, Choice.NO_OBJECTION)
+    vote_id = await world.open_vote()
+    await world.cast("gala", vote_id, Choice.NO_OBJECTION)
     notice = (await world.messages_to("omar"))[-1]
     assert "Gala, alternate, voted for Guatemala" in render(notice.body)
-    await cast(world, "omar", vote_id, Choice.OBJECT, reason="No.")
+    await world.cast("omar", vote_id, Choice.OBJECT, reason="No.")
     notice = (await world.messages_to("gala"))[-1]
     assert "This is the vote that counts for Guatemala" in render(notice.body)
 
 
 async def test_the_trail_is_append_only_in_the_database(world: World) -> None:
-    vote_id = await open_vote(world)
-    await cast(world, "victor", vote_id, Choice.NO_OBJECTION)
+    vote_id = await world.open_vote()
+    await world.cast("victor", vote_id, Choice.NO_OBJECTION)
     for statement in ("UPDATE vote_ballot SET choice = 'object'", "DELETE FROM vote_ballot"):
         with pytest.raises(DBAPIError, match="append-only"):
             async with world.db.transaction() as session:
@@ -313,34 +191,34 @@ async def test_the_trail_is_append_only_in_the_database(world: World) -> None:
 
 
 async def test_majority_closes_as_soon_as_it_is_decided(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.MAJORITY)
+    vote_id = await world.open_vote(VoteRule.MAJORITY)
     async with world.db.transaction() as session:
         await states.load_states(session, [StateEntry(c, c, c) for c in ("CR", "GT", "US")])
     # The seats were fixed at opening: eleven, six needed.
     for name in ("lucia", "omar", "victor"):
-        assert (await cast(world, name, vote_id, Choice.NO)).outcome is None
-    assert (await get(world, vote_id)).status == VoteStatus.OPEN
-    vote_id = await open_vote(world, VoteRule.MAJORITY)  # three seats now
-    await cast(world, "lucia", vote_id, Choice.NO)
-    result = await cast(world, "omar", vote_id, Choice.NO)
+        assert (await world.cast(name, vote_id, Choice.NO)).outcome is None
+    assert (await world.get(vote_id)).status == VoteStatus.OPEN
+    vote_id = await world.open_vote(VoteRule.MAJORITY)  # three seats now
+    await world.cast("lucia", vote_id, Choice.NO)
+    result = await world.cast("omar", vote_id, Choice.NO)
     assert result.outcome is not None and not result.outcome.approved
     assert result.outcome.reason is CloseReason.DECIDED
     with pytest.raises(InputError):
-        await cast(world, "victor", vote_id, Choice.YES)
+        await world.cast("victor", vote_id, Choice.YES)
 
 
 async def test_close_is_idempotent_and_sends_results_once(world: World) -> None:
-    vote_id = await open_vote(world)
-    await cast(world, "omar", vote_id, Choice.OBJECT, reason="Budget.")
-    await cast(world, "victor", vote_id, Choice.NO_OBJECTION)
-    first = await close(world, vote_id, at=timedelta(days=1), by="lucia")
+    vote_id = await world.open_vote()
+    await world.cast("omar", vote_id, Choice.OBJECT, reason="Budget.")
+    await world.cast("victor", vote_id, Choice.NO_OBJECTION)
+    first = await world.close(vote_id, at=timedelta(days=1), by="lucia")
     size = await world.outbox_size()
-    second = await close(world, vote_id, at=timedelta(days=2), by="tess")
+    second = await world.close(vote_id, at=timedelta(days=2), by="tess")
     assert first == second
     assert await world.outbox_size() == size
     assert not first.approved and first.reason is CloseReason.MANUAL
     assert first.tally.of(Choice.NO_OBJECTION) == 1 and first.tally.silent == 9
-    vote = await get(world, vote_id)
+    vote = await world.get(vote_id)
     assert vote.closed_at == NOW + timedelta(days=1)
     assert vote.closed_by_id == world.persons["lucia"].id
     async with world.db.transaction() as session:
@@ -348,23 +226,23 @@ async def test_close_is_idempotent_and_sends_results_once(world: World) -> None:
         assert deadline is not None and deadline.status == DeadlineStatus.DONE
     results = [m for m in await world.messages_to("ana")]
     assert results == []  # a focal point is not a participant
-    result = await results_for(world, "tess", vote_id)
+    result = await world.results_for("tess", vote_id)
     shown = render(result.body)
     assert "closed: not approved" in shown and "Guatemala: objection — Budget." in shown
     assert "Explicit concurrence: 1; concurrence by silence: 9." in shown
 
 
 async def test_a_focal_point_cannot_close(world: World) -> None:
-    vote_id = await open_vote(world)
+    vote_id = await world.open_vote()
     with pytest.raises(PermissionDenied):
-        await close(world, vote_id, at=timedelta(hours=1), by="ana")
-    assert (await get(world, vote_id)).status == VoteStatus.OPEN
+        await world.close(vote_id, at=timedelta(hours=1), by="ana")
+    assert (await world.get(vote_id)).status == VoteStatus.OPEN
 
 
 async def test_the_deadline_kind_reminds_the_silent_and_closes(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.CONSENSUS)
+    vote_id = await world.open_vote(VoteRule.CONSENSUS)
     kind = votes.VoteDeadline()
-    await cast(world, "victor", vote_id, Choice.YES)
+    await world.cast("victor", vote_id, Choice.YES)
     async with world.db.transaction() as session:
         deadline = await deadlines.get(session, votes.deadline_key(vote_id))
         assert deadline is not None
@@ -377,24 +255,24 @@ async def test_the_deadline_kind_reminds_the_silent_and_closes(world: World) -> 
         await kind.on_due(world.services, session, deadline, NOW + timedelta(days=5))
         await kind.on_due(world.services, session, deadline, NOW + timedelta(days=5, hours=1))
         assert await kind.pending(world.services, session, deadline, NOW) == []
-    outcome = await close(world, vote_id, at=timedelta(days=6))
+    outcome = await world.close(vote_id, at=timedelta(days=6))
     assert outcome.reason is CloseReason.DEADLINE and not outcome.approved  # silence: no consensus
     assert outcome.closed_at == NOW + timedelta(days=5)
 
 
 async def test_no_objection_silence_concurs_at_the_deadline(world: World) -> None:
-    vote_id = await open_vote(world)
-    await cast(world, "victor", vote_id, Choice.NO_OBJECTION)
-    outcome = await close(world, vote_id, at=timedelta(days=5))
+    vote_id = await world.open_vote()
+    await world.cast("victor", vote_id, Choice.NO_OBJECTION)
+    outcome = await world.close(vote_id, at=timedelta(days=5))
     assert outcome.approved and outcome.tally.silent == 10
 
 
 async def test_secret_vote_results_show_counts_only(world: World) -> None:
-    vote_id = await open_vote(world, VoteRule.MAJORITY, secret=True)
-    await cast(world, "omar", vote_id, Choice.NO)
-    await cast(world, "victor", vote_id, Choice.YES)
-    await close(world, vote_id, at=timedelta(days=1), by="tess")
-    result = await results_for(world, "tess", vote_id)
+    vote_id = await world.open_vote(VoteRule.MAJORITY, secret=True)
+    await world.cast("omar", vote_id, Choice.NO)
+    await world.cast("victor", vote_id, Choice.YES)
+    await world.close(vote_id, at=timedelta(days=1), by="tess")
+    result = await world.results_for("tess", vote_id)
     shown = render(result.body)
     assert "Yes: 1 of 11 member states (6 needed). No: 1" in shown
     assert "Guatemala" not in shown and "United States" not in shown
@@ -413,9 +291,9 @@ async def test_secret_vote_results_show_counts_only(world: World) -> None:
 
 
 async def test_export_marks_superseded_ballots(world: World) -> None:
-    vote_id = await open_vote(world)
-    await cast(world, "alma", vote_id, Choice.OBJECT, reason="=cmd|calc")
-    await cast(world, "victor", vote_id, Choice.NO_OBJECTION, at=timedelta(hours=2))
+    vote_id = await world.open_vote()
+    await world.cast("alma", vote_id, Choice.OBJECT, reason="=cmd|calc")
+    await world.cast("victor", vote_id, Choice.NO_OBJECTION, at=timedelta(hours=2))
     async with world.db.transaction() as session:
         rows = await vote_trail.trail(session, vote_id)
         vote = await votes.get_vote(session, vote_id)
@@ -433,15 +311,15 @@ async def test_export_marks_superseded_ballots(world: World) -> None:
 async def test_results_fit_one_message_whatever_the_reasons(world: World) -> None:
     for code in ("BZ", "CA", "DO", "SV", "HN", "MX", "NI", "PA"):
         await world.add(f"vm{code.lower()}", "vice_minister", code)
-    vote_id = await open_vote(world)
+    vote_id = await world.open_vote()
     names = ["lucia", "omar", "victor"] + [
         f"vm{c.lower()}" for c in ("BZ", "CA", "DO", "SV", "HN", "MX", "NI", "PA")
     ]
     for name in names:
-        await cast(world, name, vote_id, Choice.OBJECT, reason="ñ" * votes.MAX_REASON)
-    outcome = await close(world, vote_id, at=timedelta(days=1), by="tess")
+        await world.cast(name, vote_id, Choice.OBJECT, reason="ñ" * votes.MAX_REASON)
+    outcome = await world.close(vote_id, at=timedelta(days=1), by="tess")
     assert outcome.tally.of(Choice.OBJECT) == 11
-    result = await results_for(world, "tess", vote_id)
+    result = await world.results_for("tess", vote_id)
     assert "…" in render(result.body) and len(render(result.body, "es")) <= 4096
 
 
@@ -461,37 +339,27 @@ async def test_committee_members_vote_as_persons_unanimously(world: World) -> No
             await votes.find_committee(session, ["@carla", "@carla"])
         everyone = await votes.find_committee(session, [])
     assert {m.display_name for m in everyone} == {"Carla", "Diego", "Elena"}
-    vote_id = await open_vote(world, VoteRule.COMMITTEE, committee=members)
+    vote_id = await world.open_vote(VoteRule.COMMITTEE, committee=members)
     async with world.db.transaction() as session:
         seats = await votes.seats_of(session, vote_id)
     assert all(s.person_id is not None and s.state_id is None for s in seats)
     # A member cannot press another member's ballot.
     with pytest.raises(PermissionDenied):
-        actor = await world.actor("carla")
-        async with world.db.transaction() as session:
-            await votes.cast_ballot(
-                world.services,
-                session,
-                actor=actor,
-                vote_id=vote_id,
-                seat_id=seats[1].id or 0,
-                choice=Choice.YES,
-                now=NOW,
-            )
+        await world.press(await world.actor("carla"), vote_id, seats[1].id or 0, Choice.YES)
     # A Vice-Minister has no seat in a committee vote.
     victor = await world.actor("victor")
     async with world.db.transaction() as session:
         vote = await votes.get_vote(session, vote_id)
         assert await votes.seat_for(session, vote, victor) is None
     for name in ("carla", "diego", "elena"):
-        await cast(world, name, vote_id, Choice.YES)
-    outcome = await close(world, vote_id, at=timedelta(days=5))
+        await world.cast(name, vote_id, Choice.YES)
+    outcome = await world.close(vote_id, at=timedelta(days=5))
     assert outcome.approved and outcome.tally.seats == 3
 
 
 async def test_a_committee_vote_needs_members(world: World) -> None:
     with pytest.raises(InputError):
-        await open_vote(world, VoteRule.COMMITTEE)
+        await world.open_vote(VoteRule.COMMITTEE)
     async with world.db.transaction() as session:
         with pytest.raises(InputError):
             await votes.find_committee(session, [])  # nobody holds the role
@@ -513,9 +381,9 @@ async def test_the_bot_opens_a_vote_for_another_capability(world: World) -> None
         assert vote.id is not None and vote.opened_by_id is None
         assert [v.id for v in await votes.by_origin(session, "contract:1:year-1")] == [vote.id]
         assert await votes.outcome_of(session, vote.id) is None
-    outcome = await close(world, vote.id, at=timedelta(days=10))
+    outcome = await world.close(vote.id, at=timedelta(days=10))
     async with world.db.transaction() as session:
         assert await votes.outcome_of(session, vote.id) == outcome
     assert not outcome.approved and outcome.reason is CloseReason.DEADLINE
     # The results still reach the TS, though nobody opened the vote.
-    assert (await results_for(world, "tess", vote.id)) is not None
+    assert (await world.results_for("tess", vote.id)) is not None
