@@ -21,7 +21,7 @@ from bot.text import Button, Join, Keyboard, Node, Plural, Tr, When, from_json, 
 from bot.vote_rules import CHOICES, Choice, Tally, VoteRule, majority_needed
 
 if TYPE_CHECKING:
-    from bot.votes import SeatView
+    from bot.vote_seats import SeatView
 
 PREFIX = "vote"
 SHOW = "show"

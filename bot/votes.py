@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audiences, audit, deadlines, slates, states
+from bot import audit, deadlines, slates, states, vote_seats
 from bot import vote_messages as say
 from bot.clock import as_utc
 from bot.errors import InputError, NotFound, PermissionDenied
@@ -32,7 +31,7 @@ from bot.ids import VOTE, format_id
 from bot.models.deadlines import Deadline
 from bot.models.documents import StoredDocument
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus, Priority
-from bot.models.people import MemberState, Person, PersonRole
+from bot.models.people import MemberState, Person
 from bot.models.votes import (
     Candidate,
     CloseReason,
@@ -43,7 +42,7 @@ from bot.models.votes import (
     VoteStatus,
 )
 from bot.outbox import Content, MessageTooLong
-from bot.permissions import Action, Actor, can, require, require_same_state
+from bot.permissions import Action, Actor, require, require_same_state
 from bot.roles import Role
 from bot.states import state_name
 from bot.text import Bi, Join, Node, Tr, When, from_json, to_json
@@ -55,7 +54,6 @@ from bot.vote_rules import (
     deadline_in_days,
     is_allowed,
     settled,
-    tally,
 )
 
 if TYPE_CHECKING:
@@ -88,20 +86,6 @@ def _ballot_key(vote_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class SeatView:
-    """A seat and its counted ballot, with the names to show."""
-
-    seat: VoteSeat
-    name: Node  # the state's name, or the committee member's
-    ballot: VoteBallot | None
-    voter_name: str = ""  # who cast the counted ballot
-
-    @property
-    def position(self) -> Choice | None:
-        return Choice(self.ballot.choice) if self.ballot else None
-
-
-@dataclass(frozen=True)
 class VoteOutcome:
     vote_id: int
     rule: VoteRule
@@ -110,15 +94,6 @@ class VoteOutcome:
     closed_at: datetime
     reason: CloseReason
     next_vote_id: int | None = None  # a slate: the vote opened on the next candidate
-
-
-@dataclass(frozen=True)
-class Voter:
-    """A person who receives the ballot of a seat, and in which capacity."""
-
-    person: Person
-    seat: VoteSeat
-    role: Role  # VICE_MINISTER, ALTERNATE or COMMITTEE
 
 
 @dataclass(frozen=True)
@@ -148,66 +123,6 @@ async def by_origin(session: AsyncSession, origin: str) -> list[Vote]:
     return list(rows.all())
 
 
-async def seats_of(session: AsyncSession, vote_id: int) -> list[VoteSeat]:
-    rows = await session.exec(
-        select(VoteSeat).where(VoteSeat.vote_id == vote_id).order_by(col(VoteSeat.id))
-    )
-    return list(rows.all())
-
-
-async def _counted(session: AsyncSession, vote_id: int) -> dict[int, VoteBallot]:
-    """Each seat's counted ballot: its latest."""
-    rows = await session.exec(
-        select(VoteBallot)
-        .where(VoteBallot.vote_id == vote_id)
-        .order_by(col(VoteBallot.seat_id), col(VoteBallot.seq))
-    )
-    return {ballot.seat_id: ballot for ballot in rows.all()}
-
-
-async def seat_views(session: AsyncSession, vote: Vote) -> list[SeatView]:
-    """Every seat with its counted ballot: states in their listed order, members by name."""
-    assert vote.id is not None
-    seats = await seats_of(session, vote.id)
-    counted = await _counted(session, vote.id)
-    state_rows = {
-        s.id: s
-        for s in (
-            await session.exec(
-                select(MemberState).where(
-                    col(MemberState.id).in_([s.state_id for s in seats if s.state_id])
-                )
-            )
-        ).all()
-    }
-    person_ids = {s.person_id for s in seats if s.person_id} | {
-        b.person_id for b in counted.values()
-    }
-    persons = {
-        p.id: p
-        for p in (await session.exec(select(Person).where(col(Person.id).in_(person_ids)))).all()
-    }
-    views: list[tuple[tuple[int, str], SeatView]] = []
-    for seat in seats:
-        assert seat.id is not None
-        ballot = counted.get(seat.id)
-        voter = persons.get(ballot.person_id) if ballot else None
-        voter_name = voter.display_name if voter else ""
-        if seat.state_id is not None:
-            state = state_rows[seat.state_id]
-            key = (state.position, state.code)
-            views.append((key, SeatView(seat, state_name(state), ballot, voter_name)))
-        else:
-            member = persons.get(seat.person_id or 0)
-            name = member.display_name if member else "?"
-            views.append(((0, name.lower()), SeatView(seat, name, ballot, voter_name)))
-    return [view for _, view in sorted(views, key=lambda item: item[0])]
-
-
-def _tally(views: Sequence[SeatView]) -> Tally:
-    return tally(view.position for view in views)
-
-
 async def outcome_of(session: AsyncSession, vote_id: int) -> VoteOutcome | None:
     """The outcome of a closed vote (None while it is open)."""
     vote = await get_vote(session, vote_id)
@@ -218,7 +133,7 @@ async def outcome_of(session: AsyncSession, vote_id: int) -> VoteOutcome | None:
 
 async def _stored_outcome(session: AsyncSession, vote: Vote) -> VoteOutcome:
     assert vote.id is not None and vote.closed_at is not None
-    views = await seat_views(session, vote)
+    views = await vote_seats.seat_views(session, vote)
     following = None
     if vote.slate_id is not None:
         following = await slates.next_vote_of(session, vote)
@@ -226,79 +141,11 @@ async def _stored_outcome(session: AsyncSession, vote: Vote) -> VoteOutcome:
         vote_id=vote.id,
         rule=VoteRule(vote.rule),
         approved=bool(vote.approved),
-        tally=_tally(views),
+        tally=vote_seats.tally_of(views),
         closed_at=as_utc(vote.closed_at),
         reason=CloseReason(vote.close_reason or CloseReason.DEADLINE),
         next_vote_id=following.id if following else None,
     )
-
-
-async def voters(session: AsyncSession, seats: Sequence[VoteSeat]) -> list[Voter]:
-    """Who receives each seat's ballot: a state's Vice-Ministers and alternates (joined,
-    active), or the committee member of a person seat."""
-    found: list[Voter] = []
-    state_seats = {s.state_id: s for s in seats if s.state_id is not None}
-    if state_seats:
-        persons = await audiences.with_roles(session, [Role.VICE_MINISTER, Role.ALTERNATE])
-        roles = await _roles_of(session, [p.id for p in persons if p.id is not None])
-        for person in persons:
-            seat = state_seats.get(person.state_id) if person.state_id is not None else None
-            if seat is None:
-                continue
-            held = roles.get(person.id or 0, set())
-            role = Role.VICE_MINISTER if Role.VICE_MINISTER in held else Role.ALTERNATE
-            found.append(Voter(person, seat, role))
-    for seat in seats:
-        if seat.person_id is None:
-            continue
-        member = await session.get(Person, seat.person_id)
-        if member is not None and member.active and member.telegram_id is not None:
-            found.append(Voter(member, seat, Role.COMMITTEE))
-    return found
-
-
-async def _roles_of(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, set[Role]]:
-    rows = await session.exec(select(PersonRole).where(col(PersonRole.person_id).in_(person_ids)))
-    held: dict[int, set[Role]] = {}
-    for row in rows.all():
-        held.setdefault(row.person_id, set()).add(Role(row.role))
-    return held
-
-
-async def participants(session: AsyncSession, vote: Vote) -> list[Person]:
-    """Who receives the results: everyone who got the ballot, whoever opened the vote, and
-    the Technical Secretariat."""
-    assert vote.id is not None
-    found = {v.person.id: v.person for v in await voters(session, await seats_of(session, vote.id))}
-    if vote.opened_by_id is not None:
-        opener = await session.get(Person, vote.opened_by_id)
-        if opener is not None and opener.active:
-            found[opener.id] = opener
-    for person in await audiences.with_roles(session, [Role.TS]):
-        found[person.id] = person
-    return [found[k] for k in sorted(k for k in found if k is not None)]
-
-
-async def seat_for(session: AsyncSession, vote: Vote, actor: Actor) -> VoteSeat | None:
-    """The seat this person votes for in this vote, if any."""
-    assert vote.id is not None
-    for seat in await seats_of(session, vote.id):
-        if seat.person_id is not None and seat.person_id == actor.person_id:
-            return seat
-        if (
-            seat.state_id is not None
-            and seat.state_id == actor.state_id
-            and actor.has(Role.VICE_MINISTER, Role.ALTERNATE)
-        ):
-            return seat
-    return None
-
-
-async def may_see(session: AsyncSession, vote: Vote, actor: Actor) -> bool:
-    """The TS and the PPT see every vote; a voter or the opener sees theirs."""
-    if can(actor, Action.SEE_DELIVERY) or vote.opened_by_id == actor.person_id:
-        return True
-    return await seat_for(session, vote, actor) is not None
 
 
 async def open_votes(session: AsyncSession) -> list[Vote]:
@@ -343,30 +190,6 @@ def check_question(question: Bi) -> None:
             )
 
 
-async def check_committee(session: AsyncSession, members: Sequence[Person]) -> None:
-    """Committee members vote as persons: each must have joined and hold the committee role."""
-    if not members:
-        raise InputError(Tr("A committee vote needs at least one committee member."))
-    seen: set[int] = set()
-    roles = await _roles_of(session, [m.id for m in members if m.id is not None])
-    for member in members:
-        assert member.id is not None
-        name = member.display_name or f"#{member.id}"
-        if member.id in seen:
-            raise InputError(Tr("{name} is named twice.", name=name))
-        seen.add(member.id)
-        if Role.COMMITTEE not in roles.get(member.id, set()):
-            raise InputError(
-                Tr(
-                    "{name} does not hold the committee role. Invite them with the role "
-                    "committee first.",
-                    name=name,
-                )
-            )
-        if not member.active or member.telegram_id is None:
-            raise InputError(Tr("{name} has not joined the bot yet.", name=name))
-
-
 async def open_vote(
     services: Services,
     session: AsyncSession,
@@ -387,7 +210,7 @@ async def open_vote(
         require(opened_by, Action.OPEN_VOTE)
     check_question(question)
     if rule is VoteRule.COMMITTEE:
-        await check_committee(session, committee)
+        await vote_seats.check_committee(session, committee)
     elif committee:
         raise InputError(Tr("Only a committee vote has named members."))
     return await _open(
@@ -489,8 +312,8 @@ async def _send_ballots(
     requested_by: Person | None,
 ) -> None:
     assert vote.id is not None
-    recipients = await voters(session, seats)
-    names = await _seat_names(session, seats)
+    recipients = await vote_seats.voters(session, seats)
+    names = await vote_seats.seat_names(session, seats)
     document = await session.get(StoredDocument, vote.document_id) if vote.document_id else None
     if document is not None:
         for voter in recipients:
@@ -520,34 +343,14 @@ async def _send_ballots(
     )
 
 
-async def _seat_names(session: AsyncSession, seats: Sequence[VoteSeat]) -> dict[int, Node]:
-    names: dict[int, Node] = {}
-    for seat in seats:
-        assert seat.id is not None
-        if seat.state_id is not None:
-            state = await session.get(MemberState, seat.state_id)
-            assert state is not None
-            names[seat.id] = state_name(state)
-        else:
-            member = await session.get(Person, seat.person_id)
-            names[seat.id] = member.display_name if member else "?"
-    return names
-
-
 def ballot_content(
-    vote: Vote, seats: int, voter: Voter, names: dict[int, Node], *, has_document: bool
+    vote: Vote, seats: int, voter: vote_seats.Voter, names: dict[int, Node], *, has_document: bool
 ) -> Content:
     assert voter.seat.id is not None
     body = say.ballot_body(
         vote, seats, role=voter.role, seat_name=names[voter.seat.id], has_document=has_document
     )
     return Content(body, say.ballot_buttons(vote, voter.seat.id))
-
-
-def role_in(seat: VoteSeat, actor: Actor) -> Role:
-    if seat.person_id is not None:
-        return Role.COMMITTEE
-    return Role.VICE_MINISTER if actor.has(Role.VICE_MINISTER) else Role.ALTERNATE
 
 
 async def resend_ballot(
@@ -557,12 +360,12 @@ async def resend_ballot(
     vote = await get_vote(session, vote_id)
     await _check_open(session, vote, now)
     require(actor, Action.CAST_VOTE)
-    seat = await seat_for(session, vote, actor)
+    seat = await vote_seats.seat_for(session, vote, actor)
     person = await session.get(Person, actor.person_id)
     if seat is None or person is None:
         raise PermissionDenied(Tr("You do not vote in vote {id}.", id=say.vote_id_text(vote)))
     assert vote.id is not None and person.id is not None
-    content = await ballot_view(session, vote, seat, role_in(seat, actor))
+    content = await ballot_view(session, vote, seat, vote_seats.role_in(seat, actor))
     await services.outbox.to_person(
         session,
         person,
@@ -588,8 +391,8 @@ async def ballot_view(
     assert vote.id is not None and seat.id is not None
     if vote.status != VoteStatus.OPEN:
         return Content(say.closed_ballot_body(vote))
-    seats = len(await seats_of(session, vote.id))
-    names = await _seat_names(session, [seat])
+    seats = len(await vote_seats.seats_of(session, vote.id))
+    names = await vote_seats.seat_names(session, [seat])
     body = say.ballot_body(
         vote,
         seats,
@@ -600,53 +403,6 @@ async def ballot_view(
     if recorded is not None:
         body = Join([body, "", say.recorded_line(recorded)])
     return Content(body, say.ballot_buttons(vote, seat.id))
-
-
-async def unreachable_states(session: AsyncSession) -> list[MemberState]:
-    """Active member states with no joined Vice-Minister or alternate: nobody gets their
-    ballot (shown in the preview, so the TS can invite someone first)."""
-    reachable = {
-        p.state_id
-        for p in await audiences.with_roles(session, [Role.VICE_MINISTER, Role.ALTERNATE])
-    }
-    return [s for s in await states.member_states(session) if s.id not in reachable]
-
-
-async def find_committee(session: AsyncSession, refs: Sequence[str]) -> list[Person]:
-    """Committee members named by `@username` or Telegram id; none named: everyone holding
-    the committee role."""
-    if not refs:
-        members = await audiences.with_roles(session, [Role.COMMITTEE])
-        if not members:
-            raise InputError(
-                Tr(
-                    "Nobody holds the committee role yet. Invite the members with the role "
-                    "committee first, or name them."
-                )
-            )
-        return members
-    found: list[Person] = []
-    for text in refs:
-        value = text.strip()
-        query = select(Person)
-        if value.startswith("@") and len(value) > 1:
-            query = query.where(func.lower(Person.username) == value[1:].lower())
-        elif value.isdigit():
-            query = query.where(Person.telegram_id == int(value))
-        else:
-            raise InputError(
-                Tr(
-                    "Name each committee member on a line of their own, as @username or by "
-                    "Telegram id. This line is neither: {line}",
-                    line=value,
-                )
-            )
-        person = (await session.exec(query)).first()
-        if person is None:
-            raise InputError(Tr("No registered person is {ref}.", ref=value))
-        found.append(person)
-    await check_committee(session, found)
-    return found
 
 
 # ---- candidate slates ----------------------------------------------------------------------
@@ -790,7 +546,7 @@ async def check_ballot(
             raise PermissionDenied(
                 Tr("Only the Vice-Minister or an alternate votes for a member state.")
             )
-    role = role_in(seat, actor)
+    role = vote_seats.role_in(seat, actor)
     latest = (
         await session.exec(
             select(VoteBallot)
@@ -873,9 +629,15 @@ async def cast_ballot(
         # 000_80de73a49c3b69ea.txt: "If any of the Vice-Ministers objects to the candidate,
         # the candidate with the second highest score is submitted for consideration."
         outcome = await _close(services, session, vote, now=now, reason=CloseReason.OBJECTION)
-    elif rule is VoteRule.MAJORITY and settled(rule, _tally(await seat_views(session, vote))):
+    elif rule is VoteRule.MAJORITY and settled(
+        rule, vote_seats.tally_of(await vote_seats.seat_views(session, vote))
+    ):
         outcome = await _close(services, session, vote, now=now, reason=CloseReason.DECIDED)
     return CastResult(ballot, changed=True, outcome=outcome)
+
+
+async def _current_tally(session: AsyncSession, vote: Vote) -> Tally:
+    return vote_seats.tally_of(await vote_seats.seat_views(session, vote))
 
 
 async def _tell_colleagues(
@@ -893,7 +655,9 @@ async def _tell_colleagues(
     voter = await session.get(Person, ballot.person_id)
     assert state is not None and voter is not None
     colleagues = [
-        v.person for v in await voters(session, [checked.seat]) if v.person.id != ballot.person_id
+        v.person
+        for v in await vote_seats.voters(session, [checked.seat])
+        if v.person.id != ballot.person_id
     ]
     body = say.colleague_notice(
         checked.vote, ballot, voter_name=voter.display_name, state_name=state_name(state)
@@ -943,8 +707,8 @@ async def _close(
     closed_by_id: int | None = None,
 ) -> VoteOutcome:
     assert vote.id is not None
-    views = await seat_views(session, vote)
-    result = _tally(views)
+    views = await vote_seats.seat_views(session, vote)
+    result = vote_seats.tally_of(views)
     rule = VoteRule(vote.rule)
     passed = approved(rule, result)
     vote.status, vote.approved, vote.close_reason = VoteStatus.CLOSED, passed, reason.value
@@ -997,7 +761,7 @@ async def _send_results(
     services: Services,
     session: AsyncSession,
     vote: Vote,
-    views: Sequence[SeatView],
+    views: Sequence[vote_seats.SeatView],
     result: Tally,
     passed: bool,
     following: say.SlateNext | None,
@@ -1008,7 +772,7 @@ async def _send_results(
     body = fitted_results(services, vote, views, result, passed, following)
     await services.outbox.broadcast(
         session,
-        await participants(session, vote),
+        await vote_seats.participants(session, vote),
         Content(body),
         now=now,
         title=Tr("Results of vote {id}", id=say.vote_id_text(vote)),
@@ -1020,7 +784,7 @@ async def _send_results(
 def fitted_results(
     services: Services,
     vote: Vote,
-    views: Sequence[SeatView],
+    views: Sequence[vote_seats.SeatView],
     result: Tally,
     passed: bool,
     following: say.SlateNext | None,
@@ -1077,10 +841,10 @@ class VoteDeadline:
         if vote.status != VoteStatus.OPEN:
             return []
         assert vote.id is not None
-        seats = await seats_of(session, vote.id)
-        counted = await _counted(session, vote.id)
+        seats = await vote_seats.seats_of(session, vote.id)
+        counted = await vote_seats.counted_ballots(session, vote.id)
         silent = [s for s in seats if s.id not in counted]
-        return [voter.person for voter in await voters(session, silent)]
+        return [voter.person for voter in await vote_seats.voters(session, silent)]
 
     async def on_due(
         self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime

@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import dialogs, slates, vote_trail, votes
+from bot import dialogs, slates, vote_seats, vote_trail, votes
 from bot import vote_messages as say
 from bot.dialogs import BaseDialog
 from bot.documents import MAX_DOWNLOAD_BYTES
@@ -45,7 +45,7 @@ from bot.permissions import Action, can
 from bot.states import member_states, state_name
 from bot.text import Bi, Join, Keyboard, Node, Tr, When, keyboard
 from bot.updates import Turn, handler
-from bot.vote_rules import Choice, VoteRule, tally
+from bot.vote_rules import Choice, VoteRule
 
 NAME = "vote"
 REASON = "vote_reason"
@@ -177,7 +177,7 @@ async def vote_command(turn: Turn) -> None:
     if document is not None:
         data["document"] = document
     if data.get("kind") == VoteRule.COMMITTEE:
-        members = await votes.find_committee(turn.session, data.pop("committee_refs", []))
+        members = await vote_seats.find_committee(turn.session, data.pop("committee_refs", []))
         data["committee"] = [m.id for m in members]
     draft = await dialogs.begin(turn, NAME, "start", **data)
     await _next(turn, draft)
@@ -299,7 +299,7 @@ async def _preview(turn: Turn, draft: Draft) -> tuple[Node, Keyboard]:
                 n=members_count,
             )
         )
-        missing = await votes.unreachable_states(turn.session)
+        missing = await vote_seats.unreachable_states(turn.session)
         if missing:
             lines.append(
                 Tr(
@@ -424,7 +424,7 @@ class VoteDialog(BaseDialog):
             await dialogs.save(turn, draft, deadline=deadline.isoformat())
         elif step == "committee":
             refs = [line for line in text.split("\n") if line.strip()]
-            members = await votes.find_committee(turn.session, refs)
+            members = await vote_seats.find_committee(turn.session, refs)
             await dialogs.save(turn, draft, committee=[m.id for m in members])
         elif step == "candidates":
             lines = [line for line in text.split("\n") if line.strip()]
@@ -472,7 +472,7 @@ class VoteDialog(BaseDialog):
             turn.answer(Tr("Noted."))
             await _next(turn, draft)
         elif value == "everyone" and draft.step == "committee":
-            members = await votes.find_committee(turn.session, [])
+            members = await vote_seats.find_committee(turn.session, [])
             await dialogs.save(turn, draft, committee=[m.id for m in members])
             turn.answer(Tr("Noted."))
             await _next(turn, draft)
@@ -555,7 +555,7 @@ async def _ballot_after(turn: Turn, result: votes.CastResult) -> tuple[Node, Key
     _, actor = turn.known
     assert seat is not None
     content = await votes.ballot_view(
-        turn.session, vote, seat, votes.role_in(seat, actor), recorded=result.ballot
+        turn.session, vote, seat, vote_seats.role_in(seat, actor), recorded=result.ballot
     )
     return content.body, content.buttons
 
@@ -619,15 +619,15 @@ class ReasonDialog(BaseDialog):
 async def _visible_vote(turn: Turn, number: int) -> Vote:
     _, actor = turn.known
     vote = await votes.get_vote(turn.session, number)
-    if not await votes.may_see(turn.session, vote, actor):
+    if not await vote_seats.may_see(turn.session, vote, actor):
         raise PermissionDenied(Tr("You do not take part in vote {id}.", id=format_id(VOTE, number)))
     return vote
 
 
 async def vote_status(turn: Turn, number: int) -> Node:
     vote = await _visible_vote(turn, number)
-    views = await votes.seat_views(turn.session, vote)
-    return say.status_body(vote, views, tally(v.position for v in views), turn.now)
+    views = await vote_seats.seat_views(turn.session, vote)
+    return say.status_body(vote, views, vote_seats.tally_of(views), turn.now)
 
 
 async def vote_close(turn: Turn, number: int) -> None:
@@ -684,12 +684,12 @@ async def vote_open_items(turn: Turn) -> list[Node]:
     admin = can(actor, Action.SEE_DELIVERY)
     for vote in await votes.open_votes(turn.session):
         if admin:
-            views = await votes.seat_views(turn.session, vote)
-            lines.append(say.open_line_for_admin(vote, tally(v.position for v in views)))
+            views = await vote_seats.seat_views(turn.session, vote)
+            lines.append(say.open_line_for_admin(vote, vote_seats.tally_of(views)))
             continue
-        seat = await votes.seat_for(turn.session, vote, actor)
+        seat = await vote_seats.seat_for(turn.session, vote, actor)
         if seat is not None:
-            views = await votes.seat_views(turn.session, vote)
+            views = await vote_seats.seat_views(turn.session, vote)
             voted = any(v.seat.id == seat.id and v.ballot is not None for v in views)
             lines.append(say.open_line_for_voter(vote, voted))
     return lines

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot import votes
+from bot import vote_seats, votes
 from bot.db import Database
 from bot.errors import UserError
 from bot.models.votes import VoteBallot
@@ -100,7 +100,7 @@ async def test_two_alternates_at_once_give_one_counted_ballot(world: World) -> N
     trail = await ballots(world, seat_id)
     assert [b.seq for b in trail] == [1, 2]
     async with world.db.transaction() as session:
-        views = await votes.seat_views(session, await votes.get_vote(session, vote_id))
+        views = await vote_seats.seat_views(session, await votes.get_vote(session, vote_id))
     voted = [v for v in views if v.ballot is not None]
     assert len(voted) == 1 and voted[0].ballot == trail[-1]
 

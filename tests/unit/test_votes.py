@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from bot import deadlines, states, vote_trail, votes
+from bot import deadlines, states, vote_seats, vote_trail, votes
 from bot.db import Database
 from bot.errors import InputError, NotFound, PermissionDenied, UserError
 from bot.models.deadlines import DeadlineStatus
@@ -35,7 +35,7 @@ async def world(db: Database, tmp_path: Path) -> World:
 async def test_a_vote_has_one_seat_per_active_member_state(world: World) -> None:
     vote_id = await world.open_vote(VoteRule.MAJORITY)
     async with world.db.transaction() as session:
-        seats = await votes.seats_of(session, vote_id)
+        seats = await vote_seats.seats_of(session, vote_id)
         assert len(seats) == len(await states.member_states(session)) == 11
         deadline = await deadlines.get(session, votes.deadline_key(vote_id))
         assert deadline is not None and deadline.kind == "vote"
@@ -126,7 +126,7 @@ async def test_a_state_may_change_its_vote_until_the_deadline(world: World) -> N
     assert not again.changed  # the same press twice records nothing new
     await world.cast("victor", vote_id, Choice.YES, at=timedelta(days=4))
     async with world.db.transaction() as session:
-        views = await votes.seat_views(session, await votes.get_vote(session, vote_id))
+        views = await vote_seats.seat_views(session, await votes.get_vote(session, vote_id))
     us = next(v for v in views if v.ballot is not None)
     assert us.position is Choice.YES and us.ballot is not None and us.ballot.seq == 2
     with pytest.raises(InputError) as error:
@@ -330,18 +330,18 @@ async def test_committee_members_vote_as_persons_unanimously(world: World) -> No
     for name in ("carla", "diego", "elena"):
         await world.add(name, "committee")
     async with world.db.transaction() as session:
-        members = await votes.find_committee(session, ["@carla", "@DIEGO", "@elena"])
+        members = await vote_seats.find_committee(session, ["@carla", "@DIEGO", "@elena"])
         with pytest.raises(InputError):
-            await votes.find_committee(session, ["@victor"])  # no committee role
+            await vote_seats.find_committee(session, ["@victor"])  # no committee role
         with pytest.raises(InputError):
-            await votes.find_committee(session, ["@nobody"])
+            await vote_seats.find_committee(session, ["@nobody"])
         with pytest.raises(InputError):
-            await votes.find_committee(session, ["@carla", "@carla"])
-        everyone = await votes.find_committee(session, [])
+            await vote_seats.find_committee(session, ["@carla", "@carla"])
+        everyone = await vote_seats.find_committee(session, [])
     assert {m.display_name for m in everyone} == {"Carla", "Diego", "Elena"}
     vote_id = await world.open_vote(VoteRule.COMMITTEE, committee=members)
     async with world.db.transaction() as session:
-        seats = await votes.seats_of(session, vote_id)
+        seats = await vote_seats.seats_of(session, vote_id)
     assert all(s.person_id is not None and s.state_id is None for s in seats)
     # A member cannot press another member's ballot.
     with pytest.raises(PermissionDenied):
@@ -350,7 +350,7 @@ async def test_committee_members_vote_as_persons_unanimously(world: World) -> No
     victor = await world.actor("victor")
     async with world.db.transaction() as session:
         vote = await votes.get_vote(session, vote_id)
-        assert await votes.seat_for(session, vote, victor) is None
+        assert await vote_seats.seat_for(session, vote, victor) is None
     for name in ("carla", "diego", "elena"):
         await world.cast(name, vote_id, Choice.YES)
     outcome = await world.close(vote_id, at=timedelta(days=5))
@@ -362,7 +362,7 @@ async def test_a_committee_vote_needs_members(world: World) -> None:
         await world.open_vote(VoteRule.COMMITTEE)
     async with world.db.transaction() as session:
         with pytest.raises(InputError):
-            await votes.find_committee(session, [])  # nobody holds the role
+            await vote_seats.find_committee(session, [])  # nobody holds the role
 
 
 async def test_the_bot_opens_a_vote_for_another_capability(world: World) -> None:

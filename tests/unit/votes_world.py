@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
-from bot import people, presidency, states, votes
+from bot import people, presidency, states, vote_seats, votes
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserError
@@ -130,7 +130,7 @@ class World:
     async def own_seat(self, name: str, vote_id: int) -> int:
         actor = await self.actor(name)
         async with self.db.transaction() as session:
-            seat = await votes.seat_for(session, await votes.get_vote(session, vote_id), actor)
+            seat = await vote_seats.seat_for(session, await votes.get_vote(session, vote_id), actor)
             assert seat is not None and seat.id is not None, name
             return seat.id
 
