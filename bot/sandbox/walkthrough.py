@@ -75,8 +75,29 @@ async def scene_joining(cast: Cast) -> None:
     await run.settle()
 
 
+async def scene_votes(cast: Cast) -> None:
+    """The PPT opens a no-objection vote; Guatemala objects with a reason; closed with /close."""
+    run, lucia = cast.run, cast["lucia"]
+    await lucia.send(
+        "/vote no-objection\n"
+        "EN: Do you approve the 2026 work plan of the Technical Secretariat?\n"
+        "ES: ¿Aprueba usted el plan de trabajo 2026 de la Secretaría Técnica?"
+    )
+    await run.settle()
+    await lucia.press("Enviar")
+    await run.settle()
+    await cast["victor"].press("No objection")
+    await cast["omar"].press("Objetar")
+    await run.settle()
+    await cast["omar"].send("El presupuesto aún no ha sido aprobado por nuestro Congreso.")
+    await run.settle()
+    await lucia.send("/status V1")
+    await lucia.send("/close V1")
+    await run.settle()
+
+
 # Each capability appends its scene; they run in this order on the same cast.
-SCENES: list[Scene] = [scene_joining]
+SCENES: list[Scene] = [scene_joining, scene_votes]
 
 
 async def play(folder: Path, *, keep: bool, out: Callable[[str], None] = print) -> int:
