@@ -1,0 +1,52 @@
+"""What the meeting, report, attendance and commitment tests share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.sandbox.users import SimUser
+from tests.harness import Harness
+
+# A file that passes the checks: the PDF type and the `%PDF-` signature.
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+async def text(user: SimUser) -> str:
+    """The newest message of the bot to this person, once the bot has settled."""
+    message = await user.last_message()
+    assert message is not None
+    return message.text if message.text is not None else message.caption or ""
+
+
+async def say(user: SimUser, words: str) -> str:
+    await user.send(words)
+    return await text(user)
+
+
+async def count(harness: Harness, model: Any) -> int:
+    async with harness.session() as session:
+        return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def rows(harness: Harness, model: Any) -> list[Any]:
+    async with harness.session() as session:
+        return list((await session.exec(select(model).order_by(model.id))).all())
+
+
+async def send_report(harness: Harness, ts: SimUser, meeting: str = "M1") -> str:
+    """The TS sends the report for `meeting` the usual way; returns the bot's last answer."""
+    await ts.send(f"/report {meeting}")
+    await text(ts)
+    await ts.send_document(PDF, "financial-report.pdf")
+    await text(ts)
+    await ts.press("Send")
+    await harness.settle()
+    return await text(ts)
+
+
+def local(harness: Harness, moment: datetime) -> datetime:
+    return moment.astimezone(harness.services.clock.tz)
