@@ -24,7 +24,7 @@ from bot.errors import InputError
 from bot.models.deadlines import Deadline
 from bot.models.meetings import AttendanceAnswer, Meeting, MeetingStatus
 from bot.models.people import MemberState, Person
-from bot.outbox import Content
+from bot.outbox import Content, MessageTooLong
 from bot.permissions import Action, Actor, require, require_same_state
 from bot.roles import Role
 from bot.states import member_states, state_name
@@ -37,6 +37,7 @@ KIND = "attendance"
 PREFIX = "att"
 MAX_DELEGATES = 30
 MAX_NAME = 80
+NAMES_IN_LISTS = 120  # characters of names per state in a list
 
 
 def key(meeting: Meeting) -> str:
@@ -305,13 +306,18 @@ async def answer(
     return Answered(meeting, row, previous)
 
 
-def answer_text(row: AttendanceAnswer) -> Node:
+def answer_text(row: AttendanceAnswer, *, names_limit: int | None = None) -> Node:
+    """`attending, 3 delegates: Ana, Luis, Rosa`; the names cut at `names_limit`
+    characters in lists (the export has them all)."""
     if not row.attending:
         return Tr("not attending")
     count = Plural("attending, {n} delegate", "attending, {n} delegates", row.delegates)
     if not row.names:
         return count
-    return Tr("{count}: {names}", count=count, names=", ".join(row.names))
+    names = ", ".join(row.names)
+    if names_limit is not None and len(names) > names_limit:
+        names = names[: names_limit - 1] + "…"
+    return Tr("{count}: {names}", count=count, names=names)
 
 
 @dataclass(frozen=True)
@@ -349,7 +355,7 @@ def summary_lines(answers: Sequence[StateAnswer]) -> list[Node]:
                 Tr(
                     "• {state}: {answer}",
                     state=state_name(item.state),
-                    answer=answer_text(item.answer),
+                    answer=answer_text(item.answer, names_limit=NAMES_IN_LISTS),
                 )
             )
     missing = [state_name(a.state) for a in answers if a.answer is None]
@@ -395,25 +401,25 @@ class AttendanceKind:
         meeting = await self._meeting(session, deadline)
         if meeting is None:
             return
-        body = Join(
-            [
-                Tr(
-                    "<b>Attendance at {meeting}</b>: the deadline has passed.",
-                    meeting=meetings.label(meeting),
-                ),
-                *summary_lines(await summary(session, meeting)),
-                Tr(
-                    "/export {id} gives the list as a spreadsheet (CSV).",
-                    id=meetings.short_id(meeting),
-                ),
-            ]
+        heading = Tr(
+            "<b>Attendance at {meeting}</b>: the deadline has passed.",
+            meeting=meetings.label(meeting),
         )
+        export = Tr(
+            "/export {id} gives the list as a spreadsheet (CSV).", id=meetings.short_id(meeting)
+        )
+        lines = summary_lines(await summary(session, meeting))
+        content = Content(Join([heading, *lines, export]))
+        try:
+            services.outbox.check(content)
+        except MessageTooLong:  # many states: the counts here, the list in the export
+            content = Content(Join([heading, lines[0], export]))
         stamp = int(as_utc(deadline.due_at).timestamp())
         for person in await with_roles(session, [Role.TS]):
             await services.outbox.to_person(
                 session,
                 person,
-                Content(body),
+                content,
                 now=now,
                 dedupe_key=f"{KIND}:{deadline.id}:{stamp}:{person.id}",
             )

@@ -33,9 +33,9 @@ from bot.models.people import MemberState
 from bot.parsing import CommandText, parse_date, split_command
 from bot.permissions import Action, can
 from bot.states import state_name
-from bot.text import Bi, Join, Keyboard, Node, Tr, When, keyboard
+from bot.text import Bi, Button, Join, Keyboard, Node, Tr, When, keyboard
 from bot.updates import Turn, handler
-from handlers.meeting_views import attendance_lines, derived_lines, export_attendance
+from handlers.meeting_views import attendance_lines, derived_lines, export_attendance, fitted
 
 NAME = "meeting"
 EDIT = "meeting_edit"
@@ -161,7 +161,7 @@ async def _listing(turn: Turn, *, include_past: bool) -> Node:
             else Tr("No meetings are coming up.")
         )
     heading = Tr("<b>All meetings</b>") if include_past else Tr("<b>Coming meetings</b>")
-    lines: list[Node] = [heading]
+    lines: list[Node] = []
     for meeting in found:
         line: Node = meetings.label(meeting)
         if meeting.status == MeetingStatus.CANCELLED:
@@ -174,7 +174,7 @@ async def _listing(turn: Turn, *, include_past: bool) -> Node:
                 standing=reports.standing_text(reports.standing_of(meeting, report, turn.now)),
             )
         lines.append(Tr("• {line}", line=line))
-    return Join(lines)
+    return Join([heading, *fitted(turn, lines)])
 
 
 # ---- registering -----------------------------------------------------------------------------
@@ -302,8 +302,8 @@ class MeetingDialog(BaseDialog):
 
 
 def _edit_buttons(meeting: Meeting) -> Keyboard:
-    def b(value: str, label: Node) -> Any:
-        return dialogs.choice(EDIT, f"{value}", label)
+    def b(value: str, label: Node) -> Button:
+        return dialogs.choice(EDIT, value, label)
 
     rows = [
         [b("date", Tr("Dates")), b("place", Tr("Place")), b("title", Tr("Title"))],
@@ -624,12 +624,11 @@ async def meeting_status(turn: Turn, number: int) -> Node | View:
     found = await commitments.of_meeting(turn.session, meeting.id)
     if found:
         lines.append(Tr("<b>Follow-up commitments</b>"))
-        for commitment in found[:10]:
-            lines.append(
-                commitments.line(commitment, await commitments.party(turn.session, commitment))
-            )
-        if len(found) > 10:
-            lines.append(Tr("…and {n} more.", n=len(found) - 10))
+        listed = [
+            commitments.line(commitment, await commitments.party(turn.session, commitment))
+            for commitment in found
+        ]
+        lines.extend(fitted(turn, listed, budget=1500))
     if actor.is_ts:
         lines.append(Tr("/meeting {id} changes it.", id=meetings.short_id(meeting)))
     return View(Join(lines), buttons)

@@ -3,17 +3,41 @@ stands, who has confirmed attendance, and the attendance list as a spreadsheet."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot import attendance, meetings, reports
 from bot.clock import as_utc
 from bot.errors import InputError
+from bot.i18n import LANGUAGES
 from bot.ids import REPORT, format_id
 from bot.models.meetings import Meeting, MeetingKind, MeetingStatus
 from bot.models.people import MemberState
 from bot.permissions import Action, can
 from bot.spreadsheets import csv_bytes
 from bot.states import state_name
-from bot.text import Keyboard, Node, Tr, When
+from bot.text import Keyboard, Node, Tr, When, telegram_length
 from bot.updates import Turn
+
+# Room kept for what surrounds a list in the same message (Telegram allows 4096 characters).
+LIST_BUDGET = 3500
+
+
+def fitted(turn: Turn, lines: Sequence[Node], *, budget: int = LIST_BUDGET) -> list[Node]:
+    """As many of `lines` as fit in `budget` characters in either language, then a line
+    saying how many were left out."""
+    kept: list[Node] = []
+    used = 0
+    for index, line in enumerate(lines):
+        size = max(
+            telegram_length(turn.services.outbox.renderer(lang).html(line)) + 1
+            for lang in LANGUAGES
+        )
+        if used + size > budget:
+            kept.append(Tr("…and {n} more.", n=len(lines) - index))
+            break
+        kept.append(line)
+        used += size
+    return kept
 
 
 async def derived_lines(turn: Turn, meeting: Meeting) -> list[Node]:
@@ -61,7 +85,7 @@ async def attendance_lines(turn: Turn, meeting: Meeting) -> tuple[list[Node], Ke
                 Tr(
                     "Answer of {state}: {answer}",
                     state=state_name(state),
-                    answer=attendance.answer_text(answer),
+                    answer=attendance.answer_text(answer, names_limit=600),
                 )
             )
         due = meeting.attendance_due_at

@@ -31,7 +31,7 @@ from bot.spreadsheets import csv_bytes
 from bot.states import state_name
 from bot.text import Join, Keyboard, Node, Plural, Tr, When, from_json, keyboard
 from bot.updates import Turn, handler
-from handlers.meeting_views import derived_lines
+from handlers.meeting_views import derived_lines, fitted
 
 NAME = "report"
 _MAX_CHOICES = 8
@@ -99,7 +99,7 @@ async def _history_and_choice(turn: Turn) -> None:
     rows = await reports.history(turn.session, turn.now)
     lines: list[Node] = [Tr("<b>Financial reports: 40 days before each RCGM meeting</b>")]
     if rows:
-        lines.extend(Tr("• {line}", line=reports.history_line(row)) for row in rows)
+        lines.extend(fitted(turn, [Tr("• {line}", line=reports.history_line(row)) for row in rows]))
     else:
         lines.append(Tr("No RCGM meeting is registered yet."))
     waiting = await reports.awaiting(turn.session, turn.now)
@@ -354,7 +354,7 @@ async def report_status(turn: Turn, number: int) -> Node | View:
         )
         if missing:
             lines.append(Tr("Not confirmed yet:"))
-            lines.extend(reports.recipient_line(r) for r in missing)
+            lines.extend(fitted(turn, [reports.recipient_line(r) for r in missing], budget=2000))
     mine = next((r for r in everyone if r.person.id == actor.person_id), None)
     if mine is not None and mine.acknowledged_at is None:
         lines.append(Tr("Please confirm that you received it."))

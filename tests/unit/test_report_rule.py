@@ -121,9 +121,7 @@ def test_standing_before_sending() -> None:
 
 
 def test_acknowledgement_due_a_week_later_but_before_the_meeting() -> None:
-    assert reports.acknowledgement_due_date(date(2026, 5, 1), date(2026, 6, 15)) == date(
-        2026, 5, 8
-    )
+    assert reports.acknowledgement_due_date(date(2026, 5, 1), date(2026, 6, 15)) == date(2026, 5, 8)
     assert reports.acknowledgement_due_date(date(2026, 6, 10), date(2026, 6, 15)) == date(
         2026, 6, 14
     )
