@@ -211,17 +211,7 @@ async def create(
     )
     session.add(commitment)
     await session.flush()
-    await deadlines.schedule(
-        session,
-        key=key(commitment),
-        kind=KIND,
-        ref=key(commitment),
-        title=deadline_title(commitment),
-        due_at=due,
-        now=now,
-        reminders=REMINDERS,
-        created_by_id=actor.person_id,
-    )
+    await _schedule(session, commitment, now)
     notice = Content(
         Join(
             [
@@ -250,6 +240,20 @@ async def create(
         due_at=due.isoformat(),
     )
     return commitment
+
+
+async def _schedule(session: AsyncSession, commitment: Commitment, now: datetime) -> None:
+    await deadlines.schedule(
+        session,
+        key=key(commitment),
+        kind=KIND,
+        ref=key(commitment),
+        title=deadline_title(commitment),
+        due_at=as_utc(commitment.due_at),
+        now=now,
+        reminders=REMINDERS,
+        created_by_id=commitment.created_by_id,
+    )
 
 
 def deadline_title(commitment: Commitment) -> Node:
@@ -373,18 +377,7 @@ async def set_status(
     if status == CommitmentStatus.COMPLETED:
         await deadlines.complete(session, key(commitment), now)
     elif previous == CommitmentStatus.COMPLETED and as_utc(commitment.due_at) > now:
-        # Reopened before its deadline: reminders apply again.
-        await deadlines.schedule(
-            session,
-            key=key(commitment),
-            kind=KIND,
-            ref=key(commitment),
-            title=deadline_title(commitment),
-            due_at=as_utc(commitment.due_at),
-            now=now,
-            reminders=REMINDERS,
-            created_by_id=commitment.created_by_id,
-        )
+        await _schedule(session, commitment, now)  # reopened: reminders apply again
     await audit.record(
         session,
         action="commitment.status",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,15 +44,35 @@ async def register(
 ) -> Outcome:
     """A new meeting; an RCGM meeting gets its financial report deadline at once."""
     actor = require(actor, Action.MEETING)
-    meeting = await meetings.create(
-        session,
-        actor,
+    tz = ZoneInfo(meetings.parse_timezone(timezone))
+    meetings.check_dates(dates, tz, now)
+    place = meetings.check_place(place)
+    title = meetings.check_title(title) if title is not None else None
+    meeting = Meeting(
         kind=kind,
-        dates=dates,
+        title_en=title.en if title else None,
+        title_es=title.es if title else None,
+        start_date=dates.start,
+        end_date=dates.end,
         place=place,
-        title=title,
-        timezone=timezone,
+        timezone=tz.key,
+        created_by_id=actor.person_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    await audit.record(
+        session,
+        action="meeting.create",
         now=now,
+        actor_id=actor.person_id,
+        subject=meetings.ref(meeting),
+        kind=kind.value,
+        start=dates.start.isoformat(),
+        end=dates.end.isoformat(),
+        place=place,
+        timezone=tz.key,
     )
     return await refresh(session, meeting, now)
 

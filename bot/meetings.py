@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit
 from bot.audiences import with_roles
 from bot.clock import as_utc
 from bot.errors import InputError, NotFound
@@ -26,7 +25,6 @@ from bot.ids import MEETING, format_id
 from bot.models.meetings import Meeting, MeetingKind, MeetingStatus
 from bot.models.people import MemberState, Person
 from bot.parsing import looks_like_date, parse_date
-from bot.permissions import Action, Actor, require
 from bot.roles import Role
 from bot.text import Bi, Day, Join, Node, Plural, Tr
 
@@ -170,53 +168,6 @@ def check_title(title: Bi) -> Bi:
         if len(text) > MAX_TITLE:
             raise InputError(Tr("A title may be at most {limit} characters long.", limit=MAX_TITLE))
     return Bi(" ".join(title.en.split()), " ".join(title.es.split()))
-
-
-async def create(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    kind: MeetingKind,
-    dates: Dates,
-    place: str,
-    title: Bi | None,
-    timezone: str,
-    now: datetime,
-) -> Meeting:
-    """Register a meeting. An RCGM meeting gets its financial report deadline at once (the
-    caller schedules derived deadlines with `bot.meeting_changes.refresh`)."""
-    require(actor, Action.MEETING)
-    tz = ZoneInfo(parse_timezone(timezone))
-    check_dates(dates, tz, now)
-    place = check_place(place)
-    title = check_title(title) if title is not None else None
-    meeting = Meeting(
-        kind=kind,
-        title_en=title.en if title else None,
-        title_es=title.es if title else None,
-        start_date=dates.start,
-        end_date=dates.end,
-        place=place,
-        timezone=tz.key,
-        created_by_id=actor.person_id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(meeting)
-    await session.flush()
-    await audit.record(
-        session,
-        action="meeting.create",
-        now=now,
-        actor_id=actor.person_id,
-        subject=ref(meeting),
-        kind=kind.value,
-        start=dates.start.isoformat(),
-        end=dates.end.isoformat(),
-        place=place,
-        timezone=tz.key,
-    )
-    return meeting
 
 
 async def get(session: AsyncSession, meeting_id: int) -> Meeting:

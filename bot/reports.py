@@ -253,7 +253,7 @@ async def check_sendable(
             )
         )
     meetings.require_scheduled(meeting)
-    if meeting.start_date < meetings.local_today(now, meetings.zone(meeting)):
+    if meetings.has_started(meeting, now):
         raise InputError(
             Tr(
                 "Meeting {id} began on {day}: a report can no longer arrive ahead of it.",
@@ -287,7 +287,7 @@ async def awaiting(session: AsyncSession, now: datetime) -> list[Meeting]:
         )
         .order_by(col(Meeting.start_date))
     )
-    return [m for m in rows.all() if m.start_date >= meetings.local_today(now, meetings.zone(m))]
+    return [m for m in rows.all() if not meetings.has_started(m, now)]
 
 
 @dataclass(frozen=True)
@@ -641,16 +641,20 @@ async def _meeting_of(session: AsyncSession, deadline: Deadline) -> Meeting | No
 
 class ReportDueKind:
     """The report of an RCGM meeting, due 40 days before it: the TS is reminded ahead and,
-    once it is overdue, every day until it is sent (SPEC 2.3)."""
+    once it is overdue, every day until it is sent, or until the meeting begins (then it can
+    no longer arrive ahead of it, and the history shows it was not sent)."""
 
     kind = DUE_KIND
 
-    async def _open(self, session: AsyncSession, deadline: Deadline) -> Meeting | None:
+    async def _open(
+        self, session: AsyncSession, deadline: Deadline, now: datetime
+    ) -> Meeting | None:
         meeting = await _meeting_of(session, deadline)
         if (
             meeting is None
             or meeting.kind != MeetingKind.RCGM
             or meeting.status == MeetingStatus.CANCELLED
+            or meetings.has_started(meeting, now)
             or await report_for(session, meeting.id) is not None
         ):
             return None
@@ -659,7 +663,7 @@ class ReportDueKind:
     async def pending(
         self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
     ) -> Sequence[Person]:
-        if await self._open(session, deadline) is None:
+        if await self._open(session, deadline, now) is None:
             return []
         return await with_roles(session, [Role.TS])
 
@@ -667,7 +671,7 @@ class ReportDueKind:
         self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
     ) -> None:
         """The due date passed without the report: every TS officer is told once."""
-        meeting = await self._open(session, deadline)
+        meeting = await self._open(session, deadline, now)
         if meeting is None:
             return
         stamp = int(as_utc(deadline.due_at).timestamp())

@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import as_utc
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str | int | None]]) -> bytes:
@@ -15,6 +19,11 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str | int | None]])
     for row in rows:
         writer.writerow([_cell(cell) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def moment(value: datetime | None, tz: ZoneInfo) -> str | None:
+    """A moment as spreadsheets read it: ISO 8601 in the conference time zone, with offset."""
+    return as_utc(value).astimezone(tz).isoformat(timespec="minutes") if value else None
 
 
 def _cell(value: str | int | None) -> str | int:

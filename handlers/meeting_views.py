@@ -13,7 +13,7 @@ from bot.ids import REPORT, format_id
 from bot.models.meetings import Meeting, MeetingKind, MeetingStatus
 from bot.models.people import MemberState
 from bot.permissions import Action, can
-from bot.spreadsheets import csv_bytes
+from bot.spreadsheets import csv_bytes, moment
 from bot.states import state_name
 from bot.text import Keyboard, Node, Tr, When, telegram_length
 from bot.updates import Turn
@@ -96,7 +96,6 @@ async def attendance_lines(turn: Turn, meeting: Meeting) -> tuple[list[Node], Ke
 
 async def export_attendance(turn: Turn, number: int) -> None:
     """/export M4: the attendance list per state, as CSV."""
-    person, _ = turn.known
     turn.require(Action.EXPORT)
     meeting = await meetings.get(turn.session, number)
     if meeting.attendance_due_at is None:
@@ -134,28 +133,34 @@ async def export_attendance(turn: Turn, number: int) -> None:
                 row.answer.delegates if row.answer else None,
                 "; ".join(row.answer.names) if row.answer else None,
                 row.answered_by,
-                as_utc(row.answer.answered_at).astimezone(tz).isoformat(timespec="minutes")
-                if row.answer
-                else None,
+                moment(row.answer.answered_at if row.answer else None, tz),
             ]
             for row in rows
         ],
     )
+    await reply_with_csv(
+        turn,
+        data,
+        f"attendance-{meetings.short_id(meeting)}.csv",
+        Tr(
+            "Attendance at {meeting}: {answered} of {total} states answered.",
+            meeting=meetings.label(meeting),
+            answered=sum(1 for row in rows if row.answer is not None),
+            total=len(rows),
+        ),
+    )
+
+
+async def reply_with_csv(turn: Turn, data: bytes, file_name: str, caption: Node) -> None:
+    """An export goes back as a CSV file, kept in the document store like every file the
+    bot sends."""
+    person, _ = turn.known
     stored = await turn.services.documents.store(
         turn.session,
         data,
-        file_name=f"attendance-{meetings.short_id(meeting)}.csv",
+        file_name=file_name,
         mime_type="text/csv",
         now=turn.now,
         uploaded_by_id=person.id,
     )
-    answered = sum(1 for row in rows if row.answer is not None)
-    await turn.reply(
-        Tr(
-            "Attendance at {meeting}: {answered} of {total} states answered.",
-            meeting=meetings.label(meeting),
-            answered=answered,
-            total=len(rows),
-        ),
-        document=stored,
-    )
+    await turn.reply(caption, document=stored)

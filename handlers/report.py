@@ -27,11 +27,11 @@ from bot.models.meetings import Meeting, ReportReceipt
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.outbox import Content
 from bot.permissions import Action, can
-from bot.spreadsheets import csv_bytes
+from bot.spreadsheets import csv_bytes, moment
 from bot.states import state_name
 from bot.text import Join, Keyboard, Node, Plural, Tr, When, from_json, keyboard
 from bot.updates import Turn, handler
-from handlers.meeting_views import derived_lines, fitted
+from handlers.meeting_views import derived_lines, fitted, reply_with_csv
 
 NAME = "report"
 _MAX_CHOICES = 8
@@ -389,7 +389,6 @@ async def report_open_items(turn: Turn) -> list[Node]:
 
 async def export_report(turn: Turn, number: int) -> None:
     """/export R1: who received the report, and when each confirmed receipt."""
-    person, _ = turn.known
     turn.require(Action.EXPORT)
     report = await reports.get(turn.session, number)
     plain = turn.renderer.plain
@@ -407,30 +406,21 @@ async def export_report(turn: Turn, number: int) -> None:
                 r.state.code if r.state else None,
                 plain(state_name(r.state)) if r.state else None,
                 r.person.display_name,
-                r.acknowledged_at.astimezone(tz).isoformat(timespec="minutes")
-                if r.acknowledged_at
-                else None,
+                moment(r.acknowledged_at, tz),
             ]
             for r in everyone
         ],
     )
-    stored = await turn.services.documents.store(
-        turn.session,
+    await reply_with_csv(
+        turn,
         data,
-        file_name=f"receipts-{format_id(REPORT, report.id)}.csv",
-        mime_type="text/csv",
-        now=turn.now,
-        uploaded_by_id=person.id,
-    )
-    confirmed = sum(1 for r in everyone if r.acknowledged_at is not None)
-    await turn.reply(
+        f"receipts-{format_id(REPORT, report.id)}.csv",
         Tr(
             "Financial report {id}: receipt confirmed by {confirmed} of {total} recipients.",
             id=format_id(REPORT, report.id),
-            confirmed=confirmed,
+            confirmed=sum(1 for r in everyone if r.acknowledged_at is not None),
             total=len(everyone),
         ),
-        document=stored,
     )
 
 

@@ -50,3 +50,11 @@ async def send_report(harness: Harness, ts: SimUser, meeting: str = "M1") -> str
 
 def local(harness: Harness, moment: datetime) -> datetime:
     return moment.astimezone(harness.services.clock.tz)
+
+
+async def secretariat_in_both_languages(harness: Harness) -> dict[str, SimUser]:
+    """Two TS officers, one reading English and one Spanish, by language."""
+    return {
+        "en": (await harness.person("tess", "ts"))[0],
+        "es": (await harness.person("tomas", "ts", lang="es"))[0],
+    }

@@ -11,7 +11,7 @@ from bot.attendance import AttendanceKind
 from bot.models.deadlines import Deadline
 from bot.models.meetings import AttendanceAnswer, Meeting
 from bot.sandbox.users import SimUser
-from tests.e2e.meetings_support import count, rows, say, text
+from tests.e2e.meetings_support import count, rows, say, secretariat_in_both_languages, text
 from tests.harness import Harness
 
 
@@ -154,10 +154,7 @@ async def test_bad_delegate_numbers(harness: Harness) -> None:
 
 
 async def test_bad_attendance_deadlines(harness: Harness) -> None:
-    ts = {
-        "en": (await harness.person("tess", "ts"))[0],
-        "es": (await harness.person("tomas", "ts", lang="es"))[0],
-    }
+    ts = await secretariat_in_both_languages(harness)
     await harness.person("ben", "focal_point", "CA")
     await say(ts["en"], "/meeting rcgm 2026-06-15 San Salvador")
     for lang, deadline, expected in [

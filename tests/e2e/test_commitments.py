@@ -11,7 +11,7 @@ from bot.commitments import CommitmentKind
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.meetings import Commitment
 from bot.sandbox.users import SimUser
-from tests.e2e.meetings_support import count, rows, say, text
+from tests.e2e.meetings_support import count, rows, say, secretariat_in_both_languages, text
 from tests.harness import Harness
 
 TEXT = (
@@ -99,10 +99,7 @@ async def test_ts_and_ppt_responsibilities(harness: Harness) -> None:
 
 
 async def test_bad_commitments_change_nothing(harness: Harness) -> None:
-    ts = {
-        "en": (await harness.person("tess", "ts"))[0],
-        "es": (await harness.person("tomas", "ts", lang="es"))[0],
-    }
+    ts = await secretariat_in_both_languages(harness)
     await _meeting_held(harness, ts["en"])
     await say(ts["en"], "/meeting wg 2026-09-01 Belmopan")  # M2, ahead
     for lang, command, expected in [

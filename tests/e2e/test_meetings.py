@@ -11,7 +11,14 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.models.audit import AuditEntry
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.meetings import Meeting, MeetingStatus
-from tests.e2e.meetings_support import count, rows, say, send_report, text
+from tests.e2e.meetings_support import (
+    count,
+    rows,
+    say,
+    secretariat_in_both_languages,
+    send_report,
+    text,
+)
 from tests.harness import Harness
 
 
@@ -96,10 +103,7 @@ BAD_MEETINGS = [
 
 
 async def test_bad_meeting_input_is_refused_and_changes_nothing(harness: Harness) -> None:
-    ts = {
-        "en": (await harness.person("tess", "ts"))[0],
-        "es": (await harness.person("tomas", "ts", lang="es"))[0],
-    }
+    ts = await secretariat_in_both_languages(harness)
     for lang, command, expected in BAD_MEETINGS:
         assert expected in await say(ts[lang], command), command
     assert await count(harness, Meeting) == 0

@@ -16,7 +16,15 @@ from bot.models.meetings import FinancialReport, ReportReceipt
 from bot.models.outbox import OutboxMessage
 from bot.models.people import Person
 from bot.reports import ReportAckKind, ReportDueKind
-from tests.e2e.meetings_support import PDF, count, rows, say, send_report, text
+from tests.e2e.meetings_support import (
+    PDF,
+    count,
+    rows,
+    say,
+    secretariat_in_both_languages,
+    send_report,
+    text,
+)
 from tests.harness import Harness
 
 MB = 1024 * 1024
@@ -247,10 +255,7 @@ BAD_FILES = [
 async def test_files_that_are_not_a_pdf_or_too_big_are_refused_before_anything_is_kept(
     harness: Harness,
 ) -> None:
-    ts = {
-        "en": (await harness.person("tess", "ts"))[0],
-        "es": (await harness.person("tomas", "ts", lang="es"))[0],
-    }
+    ts = await secretariat_in_both_languages(harness)
     await _focal_points(harness)
     await say(ts["en"], "/meeting rcgm 2026-06-15 San Salvador")
     for lang, (name, mime, data, size), expected in BAD_FILES:
@@ -280,10 +285,7 @@ BAD_MEETINGS_FOR_REPORTS = [
 async def test_a_report_for_a_meeting_that_does_not_exist_or_is_not_rcgm(
     harness: Harness,
 ) -> None:
-    ts = {
-        "en": (await harness.person("tess", "ts"))[0],
-        "es": (await harness.person("tomas", "ts", lang="es"))[0],
-    }
+    ts = await secretariat_in_both_languages(harness)
     await _focal_points(harness)
     await say(ts["en"], "/meeting wg 2026-06-15 Belmopan")
     await say(ts["en"], "/meeting vm 2026-11-20 Panamá")
@@ -416,6 +418,26 @@ async def test_report_deadline_kind(harness: Harness) -> None:
         before = await _outbox_count(session)
         await kind.on_due(services, session, deadline, harness.now)  # sent: nothing to say
         assert await _outbox_count(session) == before
+
+
+async def test_no_more_overdue_reminders_once_the_meeting_began(harness: Harness) -> None:
+    tess, _ = await harness.person("tess", "ts")
+    await say(tess, "/meeting rcgm 2026-03-20 Belmopan")  # already overdue when registered
+    kind = ReportDueKind()
+    async with harness.session() as session:
+        deadline = (await session.exec(select(Deadline))).one()
+        assert deadline.due_at < harness.now
+        assert [
+            p.display_name
+            for p in await kind.pending(harness.services, session, deadline, harness.now)
+        ] == ["Tess"]
+    await harness.travel_to(datetime(2026, 3, 20, 6, 0, tzinfo=UTC))  # 20 March, 00:00 CR
+    async with harness.session() as session:
+        assert await kind.pending(harness.services, session, deadline, harness.now) == []
+    history = await say(tess, "/report")
+    assert "M1 RCGM meeting (March 20, 2026, Belmopan): due February 8, 2026: not sent" in history
+    assert "No RCGM meeting is waiting for its report." in history
+    assert "Meeting M1 began on March 20, 2026" in await say(tess, "/report M1")
 
 
 async def test_acknowledgement_deadline_kind(harness: Harness) -> None:
