@@ -1,26 +1,21 @@
 """The TS financial report, sent to the member states 40 days before each RCGM meeting
-(SPEC 2.3), who acknowledged it, and the compliance history.
-
-001_b79985bfaf76089f.txt, section V.c: the TS submits its financial report "to Member States
-40 days in advance of the RCGM meeting to enable its evaluation by relevant experts".
-"""
+(SPEC 2.3; the rule itself is in bot.report_rule, the acknowledgements in
+bot.report_receipts), its deadline, and the compliance history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit, deadlines, meetings, presidency
+from bot import audit, deadlines, meetings, presidency, report_receipts
 from bot.audiences import with_roles
-from bot.clock import as_utc, end_of_day
-from bot.errors import InputError, NotFound, PermissionDenied
+from bot.clock import as_utc
+from bot.errors import InputError, NotFound
 from bot.ids import MEETING, REPORT, format_id
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.documents import StoredDocument
@@ -35,103 +30,27 @@ from bot.models.outbox import Priority
 from bot.models.people import MemberState, Person
 from bot.outbox import Content
 from bot.permissions import Action, Actor, require
+from bot.report_rule import (
+    ReportStanding,
+    Standing,
+    Timeliness,
+    due_at,
+    due_date,
+    local_day,
+    standing,
+    timeliness,
+)
 from bot.roles import STATE_ROLES, Role
-from bot.states import state_name
-from bot.text import Bold, Button, Day, Join, Node, Plural, Tr, When, from_json, keyboard
+from bot.text import Bold, Day, Join, Node, Plural, Tr, When, from_json, keyboard
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-# 001_b79985bfaf76089f.txt, V.c: 40 days in advance of the RCGM meeting.
-REQUIRED_DAYS_AHEAD = 40
-# Recipients are asked to acknowledge within a week, and before the meeting in any case.
-ACK_DAYS = 7
 # The TS is reminded a week, three days and one day ahead, then daily once overdue (SPEC 2.3).
 DUE_REMINDERS = (timedelta(days=7), timedelta(days=3), timedelta(days=1))
 OVERDUE_EVERY = timedelta(days=1)
 
 DUE_KIND = "report_due"
-ACK_KIND = "report_ack"
-ACK_PREFIX = "rpt"
-
-
-# ---- the 40-day rule, as plain functions ------------------------------------------------------
-
-
-def due_date(meeting_day: date) -> date:
-    """The last day on which the report is on time: the meeting's first day minus 40 days."""
-    return meeting_day - timedelta(days=REQUIRED_DAYS_AHEAD)
-
-
-def due_at(meeting_day: date, tz: ZoneInfo) -> datetime:
-    """The due date as a deadline: 23:59 of that day in the meeting's time zone (SPEC 3)."""
-    return end_of_day(due_date(meeting_day), tz)
-
-
-def local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return as_utc(moment).astimezone(tz).date()
-
-
-def days_ahead(sent_at: datetime, meeting_day: date, tz: ZoneInfo) -> int:
-    """Calendar days between the day the report went out and the meeting's first day, both
-    in the meeting's time zone (a report sent late at night is dated where it is read)."""
-    return (meeting_day - local_day(sent_at, tz)).days
-
-
-@dataclass(frozen=True)
-class Timeliness:
-    days_ahead: int
-
-    @property
-    def days_late(self) -> int:
-        return max(0, REQUIRED_DAYS_AHEAD - self.days_ahead)
-
-    @property
-    def on_time(self) -> bool:
-        return self.days_late == 0
-
-
-def timeliness(sent_at: datetime, meeting_day: date, tz: ZoneInfo) -> Timeliness:
-    return Timeliness(days_ahead(sent_at, meeting_day, tz))
-
-
-def acknowledgement_due_date(sent_day: date, meeting_day: date) -> date:
-    """A week after the report went out, but the day before the meeting at the latest (and
-    never before the day it went out)."""
-    return max(sent_day, min(sent_day + timedelta(days=ACK_DAYS), meeting_day - timedelta(days=1)))
-
-
-class Standing(StrEnum):
-    DUE = "due"  # not sent, the due date has not passed
-    OVERDUE = "overdue"  # not sent, the due date has passed, the meeting is ahead
-    MISSED = "missed"  # not sent, and the meeting has begun
-    ON_TIME = "on_time"
-    LATE = "late"
-
-
-@dataclass(frozen=True)
-class ReportStanding:
-    standing: Standing
-    due: date
-    # Days left until the due date (DUE), days past it (OVERDUE), or days ahead of the
-    # meeting that the report went out (ON_TIME, LATE).
-    days: int
-    days_late: int = 0
-    sent: date | None = None
-
-
-def standing(meeting_day: date, today: date, sent_day: date | None) -> ReportStanding:
-    """Where the report of a meeting stands on `today` (all days in the meeting's zone)."""
-    due = due_date(meeting_day)
-    if sent_day is not None:
-        timing = Timeliness((meeting_day - sent_day).days)
-        kind = Standing.ON_TIME if timing.on_time else Standing.LATE
-        return ReportStanding(kind, due, timing.days_ahead, timing.days_late, sent_day)
-    if today <= due:
-        return ReportStanding(Standing.DUE, due, (due - today).days)
-    if today < meeting_day:
-        return ReportStanding(Standing.OVERDUE, due, (today - due).days)
-    return ReportStanding(Standing.MISSED, due, (today - due).days)
 
 
 # ---- what the bot says about it -------------------------------------------------------------
@@ -188,18 +107,6 @@ def timing_text(timing: Timeliness, due: date) -> Node:
             ),
         ]
     )
-
-
-def report_ref(report_id: int | None) -> str:
-    return f"report:{report_id}"
-
-
-def ack_button(report_id: int | None) -> Button:
-    return Button(Tr("Received"), data=f"{ACK_PREFIX}:{report_id}:ack")
-
-
-def ack_line(moment: datetime) -> Node:
-    return Tr("✓ Receipt confirmed on {when}.", when=When(moment))
 
 
 def caption(meeting: Meeting, report_id: int | None, timing: Timeliness) -> Node:
@@ -366,10 +273,14 @@ async def send(
             ReportReceipt(report_id=report.id, person_id=person.id, state_id=person.state_id)
         )
     body = caption(meeting, report.id, timing)
-    content = Content(body, keyboard([ack_button(report.id)]), document=report_document)
+    content = Content(
+        body, keyboard([report_receipts.ack_button(report.id)]), document=report_document
+    )
     # The caption must still fit once "Receipt confirmed" is added to it.
-    services.outbox.check(Content(Join([body, ack_line(now)]), document=report_document))
-    ref = report_ref(report.id)
+    services.outbox.check(
+        Content(Join([body, report_receipts.ack_line(now)]), document=report_document)
+    )
+    ref = report_receipts.report_ref(report.id)
     record = await services.outbox.broadcast(
         session,
         recipients,
@@ -398,7 +309,7 @@ async def send(
     if not timing.on_time:
         ppt, told = await _tell_ppt(services, session, meeting, timing, now)
     await deadlines.complete(session, due_key(meeting), now)
-    await _schedule_ack(session, meeting, report, now)
+    await report_receipts.schedule(session, meeting, report, now)
     await audit.record(
         session,
         action="report.send",
@@ -456,32 +367,8 @@ def due_key(meeting: Meeting) -> str:
     return f"meeting:{meeting.id}:report"
 
 
-def ack_key(report: FinancialReport) -> str:
-    return f"report:{report.id}:ack"
-
-
 def due_title(meeting: Meeting) -> Node:
     return Tr("Financial report for {meeting}", meeting=meetings.label(meeting))
-
-
-async def _schedule_ack(
-    session: AsyncSession, meeting: Meeting, report: FinancialReport, now: datetime
-) -> None:
-    tz = meetings.zone(meeting)
-    day = acknowledgement_due_date(local_day(report.sent_at, tz), meeting.start_date)
-    await deadlines.schedule(
-        session,
-        key=ack_key(report),
-        kind=ACK_KIND,
-        ref=report_ref(report.id),
-        title=Tr(
-            "Confirm receipt of the financial report for {meeting}",
-            meeting=meetings.label(meeting),
-        ),
-        due_at=end_of_day(day, tz),
-        now=now,
-        created_by_id=report.sent_by_id,
-    )
 
 
 async def sync_deadlines(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
@@ -490,7 +377,7 @@ async def sync_deadlines(session: AsyncSession, meeting: Meeting, now: datetime)
     if meeting.kind != MeetingKind.RCGM or meeting.status == MeetingStatus.CANCELLED:
         await deadlines.cancel(session, due_key(meeting), now)
         if report is not None:
-            await deadlines.cancel(session, ack_key(report), now)
+            await deadlines.cancel(session, report_receipts.ack_key(report), now)
         return
     if report is None:
         await deadlines.schedule(
@@ -506,83 +393,9 @@ async def sync_deadlines(session: AsyncSession, meeting: Meeting, now: datetime)
             created_by_id=meeting.created_by_id,
         )
         return
-    ack = await deadlines.get(session, ack_key(report))
+    ack = await deadlines.get(session, report_receipts.ack_key(report))
     if ack is not None and ack.status == DeadlineStatus.OPEN:
-        await _schedule_ack(session, meeting, report, now)
-
-
-# ---- acknowledgements ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Acknowledged:
-    receipt: ReportReceipt
-    new: bool  # False when this person had already acknowledged
-
-
-async def acknowledge(
-    session: AsyncSession, actor: Actor | None, report_id: int, now: datetime
-) -> Acknowledged:
-    """A recipient confirms receipt (pressing "Received" again changes nothing)."""
-    if actor is None:
-        raise PermissionDenied()
-    report = await get(session, report_id)
-    receipt = (
-        await session.exec(
-            select(ReportReceipt).where(
-                ReportReceipt.report_id == report.id, ReportReceipt.person_id == actor.person_id
-            )
-        )
-    ).first()
-    if receipt is None:
-        raise PermissionDenied(
-            Tr("This report was not sent to you, so there is nothing to confirm.")
-        )
-    if receipt.acknowledged_at is not None:
-        return Acknowledged(receipt, new=False)
-    receipt.acknowledged_at = now
-    session.add(receipt)
-    await session.flush()
-    await audit.record(
-        session,
-        action="report.ack",
-        now=now,
-        actor_id=actor.person_id,
-        subject=report_ref(report.id),
-    )
-    if not await unacknowledged(session, report.id):
-        await deadlines.complete(session, ack_key(report), now)
-    return Acknowledged(receipt, new=True)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    person: Person
-    state: MemberState | None
-    acknowledged_at: datetime | None
-
-
-async def recipients(session: AsyncSession, report_id: int | None) -> list[Recipient]:
-    rows = await session.exec(
-        select(ReportReceipt, Person)
-        .join(Person, col(Person.id) == ReportReceipt.person_id)
-        .where(ReportReceipt.report_id == report_id)
-        .order_by(col(ReportReceipt.id))
-    )
-    states = {s.id: s for s in (await session.exec(select(MemberState))).all()}
-    found = [
-        Recipient(person, states.get(receipt.state_id), receipt.acknowledged_at)
-        for receipt, person in rows.all()
-    ]
-    return sorted(found, key=lambda r: (r.state.position if r.state else -1, r.person.id or 0))
-
-
-async def unacknowledged(session: AsyncSession, report_id: int | None) -> list[Person]:
-    return [
-        r.person
-        for r in await recipients(session, report_id)
-        if r.acknowledged_at is None and r.person.active
-    ]
+        await report_receipts.schedule(session, meeting, report, now)
 
 
 # ---- the compliance history --------------------------------------------------------------------
@@ -706,65 +519,4 @@ class ReportDueKind:
         return Content(body)
 
 
-class ReportAckKind:
-    """Recipients confirm receipt; those who have not are reminded, and at the deadline the
-    TS officer who sent it gets the list of who still has not."""
-
-    kind = ACK_KIND
-
-    async def pending(
-        self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
-    ) -> Sequence[Person]:
-        return await unacknowledged(session, _number(deadline.ref))
-
-    async def on_due(
-        self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
-    ) -> None:
-        report = await session.get(FinancialReport, _number(deadline.ref))
-        if report is None:
-            return
-        missing = [r for r in await recipients(session, report.id) if r.acknowledged_at is None]
-        if not missing:
-            return
-        sender = await session.get(Person, report.sent_by_id) if report.sent_by_id else None
-        readers = (
-            [sender]
-            if sender is not None and sender.active
-            else await with_roles(session, [Role.TS])
-        )
-        body = Join(
-            [
-                Tr(
-                    "<b>{title}</b>: the deadline has passed. Not acknowledged yet:",
-                    title=from_json(deadline.title),
-                ),
-                *[recipient_line(r) for r in missing],
-            ]
-        )
-        stamp = int(as_utc(deadline.due_at).timestamp())
-        for person in readers:
-            await services.outbox.to_person(
-                session,
-                person,
-                Content(body),
-                now=now,
-                dedupe_key=f"{ACK_KIND}:{deadline.id}:{stamp}:{person.id}",
-            )
-
-    def reminder(self, deadline: Deadline, person: Person, *, now: datetime) -> Content:
-        return Content(
-            Tr(
-                "Reminder: {title}, by {when}. Press Received below.",
-                title=from_json(deadline.title),
-                when=When(deadline.due_at),
-            ),
-            keyboard([ack_button(_number(deadline.ref))]),
-        )
-
-
-def recipient_line(recipient: Recipient) -> Node:
-    where: Node = state_name(recipient.state) if recipient.state else Tr("no member state")
-    return Tr("• {name} ({state})", name=recipient.person.display_name or "?", state=where)
-
-
-DEADLINE_KINDS = (ReportDueKind(), ReportAckKind())
+DEADLINE_KINDS = (ReportDueKind(), *report_receipts.DEADLINE_KINDS)

@@ -35,12 +35,13 @@ from bot.permissions import Action, can
 from bot.states import state_name
 from bot.text import Bi, Button, Join, Keyboard, Node, Tr, When, keyboard
 from bot.updates import Turn, handler
+from handlers.commitment import start_recording
+from handlers.meeting_forms import bilingual_of, blocks, take_timezone
 from handlers.meeting_views import attendance_lines, derived_lines, export_attendance, fitted
 
 NAME = "meeting"
 EDIT = "meeting_edit"
 
-_TZ_LINE = re.compile(r"^\s*(?:TZ|ZONA)\s*:\s*(\S*)\s*$", re.IGNORECASE | re.MULTILINE)
 _EDITS = {
     "date": "date",
     "dates": "date",
@@ -62,25 +63,6 @@ _EDITS = {
 }
 
 
-def _take_timezone(text: str) -> tuple[str | None, str]:
-    """A `TZ:` line names the conference time zone; it is not part of any title."""
-    found = _TZ_LINE.search(text)
-    if found is None:
-        return None, text
-    return found[1] or None, _TZ_LINE.sub("", text, count=1)
-
-
-def _blocks(text: str) -> CommandText:
-    """`EN:` / `ES:` blocks in a plain message (not a command)."""
-    return split_command("\n" + text)
-
-
-def _title_of(command: CommandText) -> Bi | None:
-    if command.english is None and command.spanish is None:
-        return None
-    return command.bilingual(what=Tr("The title"))
-
-
 def _meeting_number(text: str) -> int:
     prefix, number = parse_id(text)
     if prefix != MEETING:
@@ -92,7 +74,7 @@ def _meeting_number(text: str) -> int:
 
 async def meeting_command(turn: Turn) -> None:
     turn.require(Action.MEETING)
-    zone_text, text = _take_timezone(turn.text)
+    zone_text, text = take_timezone(turn.text)
     command = split_command(text)
     args = command.args
     if not args:
@@ -111,7 +93,7 @@ async def meeting_command(turn: Turn) -> None:
         "tz": meetings.parse_timezone(zone_text or _default_zone(turn)),
         "guided": False,
     }
-    title = _title_of(command)
+    title = bilingual_of(command, Tr("The title"))
     if title is not None:
         data["en"], data["es"] = title.en, title.es
     if len(args) > 1:
@@ -280,7 +262,7 @@ class MeetingDialog(BaseDialog):
         elif draft.step == "place":
             draft = await dialogs.save(turn, draft, place=meetings.check_place(text))
         elif draft.step == "title":
-            title = _title_of(_blocks(text))
+            title = bilingual_of(blocks(text), Tr("The title"))
             if title is None:
                 raise InputError(
                     Tr("Send the title as two lines, one starting with EN: and one with ES:.")
@@ -331,7 +313,7 @@ async def _edit_command(
             )
         )
     if what == "title":
-        title = _title_of(command)
+        title = bilingual_of(command, Tr("The title"))
         if title is None:
             raise InputError(
                 Tr("Write the new title below the command, in lines starting with EN: and ES:.")
@@ -346,7 +328,7 @@ async def _edit_command(
     if what == "tz" and zone_text is not None:
         rest = [zone_text]
     if what == "commitment":
-        await _commitment_command(turn, meeting, rest, command)
+        await start_recording(turn, meeting.id or 0, rest, command)
         return
     if what == "cancel":
         await _ask_cancel(turn, meeting)
@@ -401,9 +383,6 @@ _QUESTIONS: dict[str, str] = {
     "tz": N_("Send the name of the conference time zone, for example America/Mexico_City."),
     "attendance": N_(
         "By which date must the states confirm attendance? Send a date before the meeting."
-    ),
-    "commitment": N_(
-        "Send the commitment in both languages: one line starting with EN: and one with ES:."
     ),
 }
 
@@ -461,69 +440,6 @@ async def _ask_cancel(turn: Turn, meeting: Meeting) -> None:
     )
 
 
-async def _commitment_command(
-    turn: Turn, meeting: Meeting, args: list[str], command: CommandText
-) -> None:
-    """`/meeting M4 commitment MX 2026-09-30` with EN: / ES: lines; what is missing is asked."""
-    await commitments.check_recordable(turn.session, turn.actor, meeting.id or 0, turn.now)
-    data: dict[str, Any] = {"meeting_id": meeting.id}
-    text = _title_of(command) if command.english or command.spanish else None
-    if text is not None:
-        data["en"], data["es"] = text.en, text.es
-    if args:
-        await commitments.parse_party(turn.session, args[0])  # refused now, not at the end
-        data["party"] = args[0]
-    if len(args) > 1:
-        data["due"] = parse_date(args[1]).isoformat()
-    draft = await dialogs.begin(turn, EDIT, "commitment_next", **data)
-    await _commitment_next(turn, draft)
-
-
-async def _commitment_next(turn: Turn, draft: Draft) -> None:
-    data = draft.data
-    if "en" not in data:
-        await _ask(turn, draft, "commitment")
-        return
-    if "party" not in data:
-        await dialogs.save(turn, draft, "commitment_party")
-        await turn.reply(
-            Tr(
-                "Who is responsible? Send a member state code (MX), TS, PPT, or other: followed "
-                "by the name of the body (other:Working group on migrant children)."
-            )
-        )
-        return
-    if "due" not in data:
-        await dialogs.save(turn, draft, "commitment_due")
-        await turn.reply(Tr("By which date? Send the deadline (2026-09-30)."))
-        return
-    commitment = await commitments.create(
-        turn.services,
-        turn.session,
-        turn.actor,
-        meeting_id=data["meeting_id"],
-        text=Bi(data["en"], data["es"]),
-        party=await commitments.parse_party(turn.session, data["party"]),
-        day=date.fromisoformat(data["due"]),
-        now=turn.now,
-    )
-    await dialogs.end(turn)
-    party = await commitments.party(turn.session, commitment)
-    await turn.reply(
-        Join(
-            [
-                Tr("<b>Commitment recorded.</b>"),
-                commitments.describe(commitment, party),
-                Tr(
-                    "Whoever answers for it was told, and will be reminded until it is "
-                    "completed. /status {id} shows it.",
-                    id=commitments.short_id(commitment),
-                ),
-            ]
-        )
-    )
-
-
 class MeetingEditDialog(BaseDialog):
     name = EDIT
 
@@ -563,8 +479,7 @@ class MeetingEditDialog(BaseDialog):
         elif draft.step == "menu" and value == "cancel":
             await _ask_cancel(turn, await meetings.get(turn.session, meeting_id))
         elif draft.step == "menu" and value == "commitment":
-            await commitments.check_recordable(turn.session, turn.actor, meeting_id, turn.now)
-            await _ask(turn, draft, "commitment")
+            await start_recording(turn, meeting_id)
         elif draft.step == "menu" and value in _QUESTIONS:
             await _ask(turn, draft, value)
         else:
@@ -576,7 +491,7 @@ class MeetingEditDialog(BaseDialog):
         text = turn.text.strip()
         step = draft.step
         if step == "title":
-            title = _title_of(_blocks(text))
+            title = bilingual_of(blocks(text), Tr("The title"))
             if title is None:
                 raise InputError(
                     Tr("Send the title as two lines, one starting with EN: and one with ES:.")
@@ -589,23 +504,6 @@ class MeetingEditDialog(BaseDialog):
             )
         elif step in ("date", "place", "tz", "attendance"):
             await _apply(turn, meeting_id, step, text)
-        elif step == "commitment":
-            blocks = _blocks(text)
-            if not blocks.english and not blocks.spanish:
-                raise InputError(Tr(_QUESTIONS["commitment"]))
-            body = commitments.check_text(blocks.bilingual(what=Tr("The commitment")))
-            draft = await dialogs.save(turn, draft, "commitment_next", en=body.en, es=body.es)
-            await _commitment_next(turn, draft)
-        elif step == "commitment_party":
-            await commitments.parse_party(turn.session, text)
-            draft = await dialogs.save(turn, draft, "commitment_next", party=text)
-            await _commitment_next(turn, draft)
-        elif step == "commitment_due":
-            day = parse_date(text)
-            meeting = await meetings.get(turn.session, meeting_id)
-            commitments.check_due(day, meetings.zone(meeting), turn.now)
-            draft = await dialogs.save(turn, draft, "commitment_next", due=day.isoformat())
-            await _commitment_next(turn, draft)
         else:
             raise InputError(Tr("Please use the buttons above, or /cancel to stop."))
 

@@ -14,7 +14,7 @@ import re
 from sqlmodel import col, select
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import dialogs, meetings, reports
+from bot import dialogs, meetings, report_receipts, report_rule, reports
 from bot.dialogs import BaseDialog
 from bot.documents import PDF, Incoming
 from bot.errors import InputError
@@ -166,7 +166,7 @@ async def _preview(turn: Turn, draft: Draft) -> None:
         if activity
         else Tr("Activity report: none. If there is one, send it now as a PDF."),
         Tr("For {meeting}.", meeting=meetings.label(meeting)),
-        reports.timing_text(preview.timing, reports.due_date(meeting.start_date)),
+        reports.timing_text(preview.timing, report_rule.due_date(meeting.start_date)),
         Tr(
             "It goes to {recipients} of {states}, who are asked to confirm receipt.",
             recipients=meetings.focal_points_count(preview.recipients),
@@ -216,7 +216,7 @@ async def _send(turn: Turn, draft: Draft) -> None:
             recipients=meetings.focal_points_count(sent.recipients),
             states=meetings.states_count(sent.states),
         ),
-        reports.timing_text(sent.timing, reports.due_date(sent.meeting.start_date)),
+        reports.timing_text(sent.timing, report_rule.due_date(sent.meeting.start_date)),
     ]
     if not sent.timing.on_time:
         if sent.ppt is None:
@@ -284,15 +284,16 @@ class ReportDialog(BaseDialog):
 
 
 async def acknowledge_pressed(turn: Turn) -> None:
-    match = re.fullmatch(rf"{reports.ACK_PREFIX}:(\d+):ack", turn.callback_data)
+    match = re.fullmatch(rf"{report_receipts.ACK_PREFIX}:(\d+):ack", turn.callback_data)
     if match is None:
         raise InputError(Tr("That button is no longer active."))
-    result = await reports.acknowledge(turn.session, turn.actor, int(match[1]), turn.now)
+    report = await reports.get(turn.session, int(match[1]))
+    result = await report_receipts.acknowledge(turn.session, turn.actor, report, turn.now)
     if not result.new:
         turn.answer(Tr("You had already confirmed receipt."))
         return
     turn.answer(Tr("Thank you: receipt confirmed."))
-    await _mark_pressed(turn, reports.ack_line(turn.now))
+    await _mark_pressed(turn, report_receipts.ack_line(turn.now))
 
 
 async def _mark_pressed(turn: Turn, line: Node) -> None:
@@ -340,7 +341,7 @@ async def report_status(turn: Turn, number: int) -> Node | View:
     if activity is not None:
         lines.append(Tr("Activity report: {name}", name=activity.file_name))
     lines.extend(await derived_lines(turn, meeting))
-    everyone = await reports.recipients(turn.session, report.id)
+    everyone = await report_receipts.recipients(turn.session, report.id)
     buttons = None
     if can(actor, Action.SEE_DELIVERY):
         confirmed = [r for r in everyone if r.acknowledged_at is not None]
@@ -354,13 +355,15 @@ async def report_status(turn: Turn, number: int) -> Node | View:
         )
         if missing:
             lines.append(Tr("Not confirmed yet:"))
-            lines.extend(fitted(turn, [reports.recipient_line(r) for r in missing], budget=2000))
+            lines.extend(
+                fitted(turn, [report_receipts.recipient_line(r) for r in missing], budget=2000)
+            )
     mine = next((r for r in everyone if r.person.id == actor.person_id), None)
     if mine is not None and mine.acknowledged_at is None:
         lines.append(Tr("Please confirm that you received it."))
-        buttons = keyboard([reports.ack_button(report.id)])
+        buttons = keyboard([report_receipts.ack_button(report.id)])
     elif mine is not None and mine.acknowledged_at is not None:
-        lines.append(reports.ack_line(mine.acknowledged_at))
+        lines.append(report_receipts.ack_line(mine.acknowledged_at))
     return View(Join(lines), buttons)
 
 
@@ -393,7 +396,7 @@ async def export_report(turn: Turn, number: int) -> None:
     report = await reports.get(turn.session, number)
     plain = turn.renderer.plain
     tz = turn.services.clock.tz
-    everyone = await reports.recipients(turn.session, report.id)
+    everyone = await report_receipts.recipients(turn.session, report.id)
     data = csv_bytes(
         [
             plain(Tr("State code")),
@@ -432,7 +435,9 @@ FEATURE = Feature(
     handlers=[
         CommandHandler("report", handler(report_command)),
         MessageHandler(filters.UpdateType.MESSAGE & _REPORT_CAPTION, handler(report_with_file)),
-        CallbackQueryHandler(handler(acknowledge_pressed), pattern=rf"^{reports.ACK_PREFIX}:"),
+        CallbackQueryHandler(
+            handler(acknowledge_pressed), pattern=rf"^{report_receipts.ACK_PREFIX}:"
+        ),
     ],
     dialogs=[ReportDialog()],
     subjects=[

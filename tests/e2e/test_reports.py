@@ -15,7 +15,8 @@ from bot.models.documents import StoredDocument
 from bot.models.meetings import FinancialReport, ReportReceipt
 from bot.models.outbox import OutboxMessage
 from bot.models.people import Person
-from bot.reports import ReportAckKind, ReportDueKind
+from bot.report_receipts import ReportAckKind
+from bot.reports import ReportDueKind
 from tests.e2e.meetings_support import (
     PDF,
     count,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import reports
-from bot.reports import Standing
+from bot import report_rule as reports
+from bot.report_rule import Standing
 
 CR = ZoneInfo("America/Costa_Rica")  # no daylight saving
 TORONTO = ZoneInfo("America/Toronto")  # Canada: EST/EDT
