@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot import db
@@ -85,8 +86,6 @@ DEMO_PDF = (
 async def scene_meetings(cast: Cast) -> None:
     """Meetings: the TS registers an RCGM meeting and sends its financial report in time;
     focal points acknowledge it and confirm attendance; the TS sees the list."""
-    from datetime import timedelta
-
     run = cast.run
     tess, ana, omar = cast["tess"], cast["ana"], cast["omar"]
     day = run.services.clock.today() + timedelta(days=60)
