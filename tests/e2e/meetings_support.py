@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.deadlines import DeadlineKind
+from bot.models.deadlines import Deadline
 from bot.sandbox.users import SimUser
 from tests.harness import Harness
 
@@ -58,3 +60,13 @@ async def secretariat_in_both_languages(harness: Harness) -> dict[str, SimUser]:
         "en": (await harness.person("tess", "ts"))[0],
         "es": (await harness.person("tomas", "ts", lang="es"))[0],
     }
+
+
+async def run_due_action_twice(harness: Harness, kind: DeadlineKind, deadline: Deadline) -> None:
+    """At the deadline, run its due action as the scheduler would, and once more (as after a
+    crash before the deadline was marked done): it must not say anything twice."""
+    await harness.travel_to(deadline.due_at)
+    async with harness.services.unit_of_work() as session:
+        await kind.on_due(harness.services, session, deadline, harness.now)
+        await kind.on_due(harness.services, session, deadline, harness.now)
+    await harness.settle()

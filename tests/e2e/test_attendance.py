@@ -11,7 +11,14 @@ from bot.attendance import AttendanceKind
 from bot.models.deadlines import Deadline
 from bot.models.meetings import AttendanceAnswer, Meeting
 from bot.sandbox.users import SimUser
-from tests.e2e.meetings_support import count, rows, say, secretariat_in_both_languages, text
+from tests.e2e.meetings_support import (
+    count,
+    rows,
+    run_due_action_twice,
+    say,
+    secretariat_in_both_languages,
+    text,
+)
 from tests.harness import Harness
 
 
@@ -197,11 +204,7 @@ async def test_attendance_deadline_kind(harness: Harness) -> None:
     async with harness.session() as session:
         assert await kind.pending(services, session, deadline, harness.now) == []
     # At the deadline the TS gets the list, once however often the action runs.
-    await harness.travel_to(deadline.due_at)
-    async with services.unit_of_work() as session:
-        await kind.on_due(services, session, deadline, harness.now)
-        await kind.on_due(services, session, deadline, harness.now)
-    await harness.settle()
+    await run_due_action_twice(harness, kind, deadline)
     final = await text(tess)
     assert "Attendance at M1 RCGM meeting" in final and "the deadline has passed" in final
     assert "• Canada: not attending" in final and "• Mexico: not attending" in final

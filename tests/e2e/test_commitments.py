@@ -11,7 +11,14 @@ from bot.commitments import CommitmentKind
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.meetings import Commitment
 from bot.sandbox.users import SimUser
-from tests.e2e.meetings_support import count, rows, say, secretariat_in_both_languages, text
+from tests.e2e.meetings_support import (
+    count,
+    rows,
+    run_due_action_twice,
+    say,
+    secretariat_in_both_languages,
+    text,
+)
 from tests.harness import Harness
 
 TEXT = (
@@ -166,11 +173,7 @@ async def test_commitment_deadline_kind(harness: Harness) -> None:
     ]
     body = services.outbox.renderer("es").plain(reminder.body)
     assert body.startswith("Recordatorio: Compromiso F1: Enviar la información")
-    await harness.travel_to(deadline.due_at)
-    async with services.unit_of_work() as session:
-        await kind.on_due(services, session, deadline, harness.now)
-        await kind.on_due(services, session, deadline, harness.now)
-    await harness.settle()
+    await run_due_action_twice(harness, kind, deadline)
     notice = await text(tess)
     assert "Commitment deadline reached" in notice and "Status: in process" in notice
     assert sum("deadline reached" in (m.text or "") for m in tess.bot_messages()) == 1

@@ -21,6 +21,7 @@ from tests.e2e.meetings_support import (
     PDF,
     count,
     rows,
+    run_due_action_twice,
     say,
     secretariat_in_both_languages,
     send_report,
@@ -405,11 +406,7 @@ async def test_report_deadline_kind(harness: Harness) -> None:
             kind.reminder(deadline, pending[0], now=later).body
         )
         assert overdue.startswith("Vencido: Informe financiero para M1")
-    await harness.travel_to(deadline.due_at)
-    async with services.unit_of_work() as session:
-        await kind.on_due(services, session, deadline, harness.now)
-        await kind.on_due(services, session, deadline, harness.now)  # a repeat queues nothing
-    await harness.settle()
+    await run_due_action_twice(harness, kind, deadline)
     assert "Vencido" in await text(tom) and "Overdue" in await text(tess)
     assert sum("Overdue" in (m.text or "") for m in tess.bot_messages()) == 1
     await send_report(harness, tess)
@@ -459,11 +456,7 @@ async def test_acknowledgement_deadline_kind(harness: Harness) -> None:
         assert "Confirm receipt of the financial report for M1" in services.outbox.renderer(
             "en"
         ).plain(reminder.body)
-    await harness.travel_to(deadline.due_at)
-    async with services.unit_of_work() as session:
-        await kind.on_due(services, session, deadline, harness.now)
-        await kind.on_due(services, session, deadline, harness.now)
-    await harness.settle()
+    await run_due_action_twice(harness, kind, deadline)
     notice = await text(tess)
     assert "the deadline has passed. Not acknowledged yet:\n• Ben (Canada)" in notice
     assert sum("Not acknowledged yet" in (m.text or "") for m in tess.bot_messages()) == 1
