@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import InputError
-from bot.text import Node, Tr
+from bot.text import Keyboard, Node, Tr
 
 if TYPE_CHECKING:
     from bot.updates import Turn
@@ -43,7 +43,15 @@ def parse_id(text: str) -> tuple[str, int]:
     return match[1].upper(), int(match[2])
 
 
-StatusFn = Callable[["Turn", int], Awaitable[Node]]
+@dataclass(frozen=True)
+class View:
+    """A status with buttons: what the person may do about the item from there."""
+
+    body: Node
+    buttons: Keyboard | None = None
+
+
+StatusFn = Callable[["Turn", int], Awaitable["Node | View"]]
 ActionFn = Callable[["Turn", int], Awaitable[None]]
 OpenItemsFn = Callable[["Turn"], Awaitable[Sequence[Node]]]
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot import db
@@ -93,11 +94,52 @@ async def scene_votes(cast: Cast) -> None:
     await run.settle()
     await lucia.send("/status V1")
     await lucia.send("/close V1")
+
+
+# A small PDF: enough for the bot's checks (type and signature) and for a reader.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+async def scene_meetings(cast: Cast) -> None:
+    """Meetings: the TS registers an RCGM meeting and sends its financial report in time;
+    focal points acknowledge it and confirm attendance; the TS sees the list."""
+    run = cast.run
+    tess, ana, omar = cast["tess"], cast["ana"], cast["omar"]
+    day = run.services.clock.today() + timedelta(days=60)
+    await tess.send(
+        f"/meeting rcgm {day.isoformat()} San Salvador\n"
+        "EN: First regular RCGM meeting\nES: Primera reunión ordinaria del GRCM"
+    )
+    await run.settle()
+    await tess.send("/report M1")
+    await run.settle()
+    await tess.send_document(DEMO_PDF, "TS-financial-report.pdf")
+    await run.settle()
+    await tess.press("Send")
+    await run.settle()
+    await ana.press("Recibido")
+    await omar.press("Recibido")
+    await run.settle()
+    await tess.send(f"/meeting M1 attendance {(day - timedelta(days=10)).isoformat()}")
+    await run.settle()
+    await tess.press("Send")
+    await run.settle()
+    await ana.press("Asistiremos")
+    await run.settle()
+    await ana.send("2")
+    await run.settle()
+    await ana.send("Ana Torres\nLuis Méndez")
+    await omar.press("No asistiremos")
+    await run.settle()
+    await tess.send("/status M1")
     await run.settle()
 
 
 # Each capability appends its scene; they run in this order on the same cast.
-SCENES: list[Scene] = [scene_joining, scene_votes]
+SCENES: list[Scene] = [scene_joining, scene_meetings, scene_votes]
 
 
 async def play(folder: Path, *, keep: bool, out: Callable[[str], None] = print) -> int:
