@@ -9,6 +9,7 @@ from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
 from bot.ids import Subject, parse_id
+from bot.outbox import Content
 from bot.permissions import Action
 from bot.text import Join, Node, Tr
 from bot.updates import Turn, handler
@@ -27,7 +28,11 @@ async def status_command(turn: Turn) -> None:
     args = turn.command.args
     if args:
         subject, number = _subject(turn, args[0])
-        await turn.reply(await subject.status(turn, number))
+        answer = await subject.status(turn, number)
+        if isinstance(answer, Content):
+            await turn.reply(answer.body, answer.buttons)
+        else:
+            await turn.reply(answer)
         return
     lines: list[Node] = [Tr("<b>Status</b>"), await profile(turn, person, actor), ""]
     assert turn.services.subjects is not None
