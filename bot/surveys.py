@@ -13,18 +13,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import col, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit, deadlines
 from bot.audiences import with_roles
 from bot.clock import as_utc
 from bot.deadlines import DeadlineKind
-from bot.errors import InputError, NotFound, PermissionDenied
-from bot.i18n import Language, as_language
+from bot.errors import InputError, PermissionDenied
 from bot.models.deadlines import Deadline
 from bot.models.dialogs import Draft
-from bot.models.documents import StoredDocument
 from bot.models.outbox import OutboxMessage
 from bot.models.people import MemberState, Person
 from bot.models.surveys import (
@@ -37,59 +36,46 @@ from bot.models.surveys import (
 )
 from bot.outbox import Content
 from bot.permissions import Action, Actor, can, require
-from bot.presidency import ppt_state
-from bot.roles import STATE_ROLES, Role
+from bot.roles import Role
 from bot.services import Services
 from bot.states import member_states, state_name
-from bot.survey_charts import render_chart_async
 from bot.survey_content import SurveySpec, check_spec, coordinator_template
-from bot.survey_exports import ExportFile, csv_export, xlsx_export
 from bot.survey_messages import (
     answer_keyboard,
-    chart_caption,
-    export_caption,
     invitation,
-    no_answers,
-    results_messages,
     revise_keyboard,
     short_id,
     survey_title,
 )
 from bot.survey_messages import reminder as reminder_text
+from bot.survey_reports import deliver_closing_results
 from bot.survey_results import (
     Answer,
     QuestionView,
     SurveyResults,
-    aggregate,
     anonymous_rows,
     check_complete,
 )
-from bot.text import Plural, Tr, When, from_json, to_json
+from bot.survey_store import (
+    ANSWER_DIALOG,
+    answer_ref,
+    answered_count,
+    answerers,
+    deadline_key,
+    get,
+    questions_of,
+    ref,
+    responses_of,
+    results_allowed,
+    results_of,
+    submission_of,
+    submitted_states,
+)
+from bot.text import Tr, When, from_json, to_json
 
 KIND = "survey"  # the DeadlineKind
-ANSWER_DIALOG = "survey_answer"  # the guided conversation in which a person answers
 DEFAULT_DAYS = 14  # `/survey coordinator` without a date: two weeks, to 23:59 that day
 MAX_DAYS = 366
-# SPEC 1: "focal_point (... answers surveys ...)"; SPEC 2.5: "a focal point or Vice-Minister
-# answers for it".
-ANSWERING_ROLES = (Role.FOCAL_POINT, Role.VICE_MINISTER)
-
-
-def ref(survey_id: int | None) -> str:
-    return f"survey:{survey_id}"
-
-
-def answer_ref(survey_id: int | None) -> str:
-    """Outbox rows that show a state's answers, or that it answered: blanked at closing."""
-    return f"survey:{survey_id}:answer"
-
-
-def results_ref(survey_id: int | None) -> str:
-    return f"survey:{survey_id}:results"
-
-
-def deadline_key(survey_id: int | None) -> str:
-    return f"survey:{survey_id}:close"
 
 
 def _survey_id(deadline: Deadline) -> int:
@@ -97,57 +83,6 @@ def _survey_id(deadline: Deadline) -> int:
 
 
 # ---- reading -------------------------------------------------------------------------------
-
-
-async def get(session: AsyncSession, survey_id: int) -> Survey:
-    survey = await session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound(Tr("There is no survey {id}.", id=short_id(survey_id)))
-    return survey
-
-
-async def questions_of(session: AsyncSession, survey_id: int) -> list[QuestionView]:
-    rows = await session.exec(
-        select(SurveyQuestion)
-        .where(SurveyQuestion.survey_id == survey_id)
-        .order_by(col(SurveyQuestion.position))
-    )
-    return [QuestionView.of(row) for row in rows.all()]
-
-
-async def answerers(session: AsyncSession, state_id: int | None = None) -> list[Person]:
-    """Joined focal points and Vice-Ministers (of one state, or of every state)."""
-    persons = await with_roles(session, ANSWERING_ROLES, state_id=state_id)
-    return [p for p in persons if p.state_id is not None]
-
-
-async def submission_of(
-    session: AsyncSession, survey_id: int, state_id: int | None
-) -> SurveySubmission | None:
-    if state_id is None:
-        return None
-    return await session.get(SurveySubmission, (survey_id, state_id))
-
-
-async def submitted_states(session: AsyncSession, survey_id: int) -> set[int]:
-    rows = await session.exec(
-        select(SurveySubmission.state_id).where(SurveySubmission.survey_id == survey_id)
-    )
-    return set(rows.all())
-
-
-async def answered_count(session: AsyncSession, survey: Survey) -> int:
-    if survey.status == SurveyStatus.CLOSED:
-        return survey.response_count or 0
-    count = await session.exec(select(func.count()).where(SurveySubmission.survey_id == survey.id))
-    return int(count.one())
-
-
-async def open_surveys(session: AsyncSession) -> list[Survey]:
-    rows = await session.exec(
-        select(Survey).where(Survey.status == SurveyStatus.OPEN).order_by(col(Survey.id))
-    )
-    return list(rows.all())
 
 
 def may_view(actor: Actor | None) -> bool:
@@ -176,7 +111,7 @@ async def progress(session: AsyncSession, survey_id: int, actor: Actor) -> Progr
     own = None
     if can(actor, Action.ANSWER_SURVEY) and survey.status == SurveyStatus.OPEN:
         own = await submission_of(session, survey_id, actor.state_id) is not None
-    ready = can(actor, Action.SEE_SURVEY_RESULTS) and _results_allowed(survey, answered)
+    ready = can(actor, Action.SEE_SURVEY_RESULTS) and results_allowed(survey, answered)
     return Progress(survey, len(await questions_of(session, survey_id)), answered, own, ready)
 
 
@@ -405,6 +340,47 @@ class Submitted:
     first: bool  # the state's first submission, not a revision
 
 
+async def _first_answers(
+    session: AsyncSession, survey: Survey, state_id: int, answers: dict[str, Answer]
+) -> None:
+    """The state's first answers, unless someone of the state got there first (checked by
+    the primary key too, for two colleagues pressing Submit at the same moment)."""
+    assert survey.id is not None
+    if await submission_of(session, survey.id, state_id) is not None:
+        raise _already_submitted(survey)
+    try:
+        async with session.begin_nested():
+            session.add(SurveySubmission(survey_id=survey.id, state_id=state_id, answers=answers))
+    except IntegrityError:
+        raise _already_submitted(survey) from None
+
+
+async def _revised_answers(
+    session: AsyncSession, survey: Survey, state_id: int, answers: dict[str, Answer], revision: int
+) -> None:
+    """Replace the answers only if they are still the version the person started from (one
+    conditional update: of two revisions at once, the second finds nothing to change)."""
+    result = await session.exec(
+        update(SurveySubmission)
+        .where(
+            col(SurveySubmission.survey_id) == survey.id,
+            col(SurveySubmission.state_id) == state_id,
+            col(SurveySubmission.revision) == revision,
+        )
+        .values(answers=answers, revision=revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InputError(
+            Tr(
+                "Your state's answers to survey {id} were changed by another person after you "
+                "started. Nothing was changed. Press “Revise the answers” again to see the "
+                "current ones.",
+                id=short_id(survey.id),
+            )
+        )
+
+
 async def submit(
     services: Services,
     session: AsyncSession,
@@ -424,28 +400,14 @@ async def submit(
     assert actor.state_id is not None
     state = await session.get(MemberState, actor.state_id)
     assert state is not None
-    existing = await submission_of(session, survey_id, actor.state_id)
-    if existing is not None and revision is None:
-        raise _already_submitted(survey)
-    if revision is not None and (existing is None or existing.revision != revision):
-        raise InputError(
-            Tr(
-                "Your state's answers to survey {id} were changed by another person after you "
-                "started. Nothing was changed. Press “Revise the answers” again to see the "
-                "current ones.",
-                id=short_id(survey.id),
-            )
-        )
     stored = {str(q.id): answers.get(q.id) for q in questions}
-    if existing is None:
-        existing = SurveySubmission(survey_id=survey_id, state_id=actor.state_id, answers=stored)
+    if revision is None:
+        await _first_answers(session, survey, actor.state_id, stored)
     else:
-        existing.answers, existing.revision = stored, existing.revision + 1
-    session.add(existing)
-    await session.flush()
+        await _revised_answers(session, survey, actor.state_id, stored, revision)
     author = await session.get(Person, actor.person_id)
     name = author.display_name if author and author.display_name else ""
-    first = existing.revision == 1
+    first = revision is None
     notice = (
         Tr(
             "{name} has submitted the answers of {state} to {title}. Nothing more is needed "
@@ -474,210 +436,6 @@ async def submit(
     return Submitted(survey, state, first)
 
 
-# ---- results -------------------------------------------------------------------------------
-
-
-def _results_allowed(survey: Survey, answered: int) -> bool:
-    """SPEC 2.5: on request only once enough states have answered; after closing, the final
-    results (already sent) may be read again."""
-    if survey.status == SurveyStatus.CLOSED:
-        return answered > 0
-    return answered >= survey.min_responses
-
-
-async def _responses(session: AsyncSession, survey: Survey) -> list[dict[int, Answer]]:
-    if survey.status == SurveyStatus.CLOSED:
-        rows = await session.exec(
-            select(
-                SurveyResponse.number,
-                SurveyAnswer.question_id,
-                SurveyAnswer.rating,
-                SurveyAnswer.text,
-            )
-            .join(SurveyAnswer, col(SurveyAnswer.response_id) == col(SurveyResponse.id))
-            .where(SurveyResponse.survey_id == survey.id)
-        )
-        found: dict[int, dict[int, Answer]] = {}
-        for number, question_id, rating, text in rows.all():
-            found.setdefault(number, {})[question_id] = rating if rating is not None else text
-        return [found[n] for n in sorted(found)]
-    submissions = await session.exec(
-        select(SurveySubmission).where(SurveySubmission.survey_id == survey.id)
-    )
-    return [{int(k): v for k, v in s.answers.items()} for s in submissions.all()]
-
-
-async def results_of(
-    session: AsyncSession, survey: Survey
-) -> tuple[SurveyResults, list[tuple[Answer, ...]]]:
-    """The aggregate, and the anonymous rows (in an order that reveals nothing)."""
-    assert survey.id is not None
-    questions = await questions_of(session, survey.id)
-    responses = await _responses(session, survey)
-    return aggregate(survey, questions, responses), anonymous_rows(questions, responses)
-
-
-def _too_few(survey: Survey, answered: int) -> InputError:
-    if survey.status == SurveyStatus.CLOSED:
-        return InputError(
-            Tr("No state answered survey {id}, so there are no results.", id=short_id(survey.id))
-        )
-    return InputError(
-        Plural(
-            "Results are shown once at least {min} states have answered, so that no answer "
-            "can be traced to a state. So far {n} state has answered.",
-            "Results are shown once at least {min} states have answered, so that no answer "
-            "can be traced to a state. So far {n} states have answered.",
-            answered,
-            min=survey.min_responses,
-        )
-    )
-
-
-class ResultFiles:
-    """The chart and export files of one set of results, made once per language."""
-
-    def __init__(
-        self,
-        services: Services,
-        session: AsyncSession,
-        results: SurveyResults,
-        rows: Sequence[tuple[Answer, ...]],
-        now: datetime,
-    ) -> None:
-        self.services, self.session, self.results, self.rows, self.now = (
-            services,
-            session,
-            results,
-            rows,
-            now,
-        )
-        self._charts: dict[Language, StoredDocument | None] = {}
-        self._exports: dict[Language, list[StoredDocument]] = {}
-
-    async def _store(self, data: bytes, file_name: str, mime_type: str) -> StoredDocument:
-        return await self.services.documents.store(
-            self.session, data, file_name=file_name, mime_type=mime_type, now=self.now
-        )
-
-    async def chart(self, lang: Language) -> StoredDocument | None:
-        if lang not in self._charts:
-            chart = await render_chart_async(self.results, lang, self.services.clock.tz)
-            self._charts[lang] = (
-                None
-                if chart is None
-                else await self._store(
-                    chart.png, f"{short_id(self.results.survey_id)}-chart-{lang}.png", "image/png"
-                )
-            )
-        return self._charts[lang]
-
-    async def exports(self, lang: Language) -> list[StoredDocument]:
-        if lang not in self._exports:
-            files: list[ExportFile] = [
-                csv_export(self.results, self.rows, lang, self.services.clock.tz),
-                xlsx_export(self.results, self.rows, lang, self.services.clock.tz),
-            ]
-            self._exports[lang] = [
-                await self._store(f.data, f.file_name, f.mime_type) for f in files
-            ]
-        return self._exports[lang]
-
-
-async def _send_results(
-    services: Services,
-    session: AsyncSession,
-    files: ResultFiles,
-    person: Person,
-    *,
-    with_export: bool,
-    now: datetime,
-) -> None:
-    """The message(s), the chart in the reader's language, and (for the TS and the PPT) the
-    export: all through the outbox."""
-    results = files.results
-    lang = as_language(person.language)
-    contents = [Content(body) for body in results_messages(services.outbox, results)]
-    chart = await files.chart(lang)
-    if chart is not None:
-        contents.append(Content(chart_caption(results), document=chart, as_photo=True))
-    if with_export:
-        contents.extend(
-            Content(export_caption(results.survey_id), document=document)
-            for document in await files.exports(lang)
-        )
-    for content in contents:
-        await services.outbox.to_person(
-            session, person, content, now=now, ref=results_ref(results.survey_id)
-        )
-
-
-async def send_results(
-    services: Services, session: AsyncSession, survey_id: int, actor: Actor, now: datetime
-) -> SurveyResults:
-    """Results on request, to the person asking (aggregate only)."""
-    require(actor, Action.SEE_SURVEY_RESULTS)
-    survey = await get(session, survey_id)
-    results, rows = await results_of(session, survey)
-    if not _results_allowed(survey, results.responses):
-        raise _too_few(survey, results.responses)
-    person = await session.get(Person, actor.person_id)
-    assert person is not None
-    files = ResultFiles(services, session, results, rows, now)
-    await _send_results(services, session, files, person, with_export=False, now=now)
-    await audit.record(
-        session,
-        action="survey.results",
-        now=now,
-        actor_id=actor.person_id,
-        subject=ref(survey_id),
-        responses=results.responses,
-    )
-    return results
-
-
-async def export(
-    services: Services, session: AsyncSession, survey_id: int, actor: Actor, now: datetime
-) -> list[StoredDocument]:
-    """The anonymous responses as CSV and XLSX, in the language of the person asking."""
-    require(actor, Action.EXPORT)
-    survey = await get(session, survey_id)
-    results, rows = await results_of(session, survey)
-    if not _results_allowed(survey, results.responses):
-        raise _too_few(survey, results.responses)
-    files = ResultFiles(services, session, results, rows, now)
-    documents = await files.exports(as_language(actor.language))
-    await audit.record(
-        session,
-        action="survey.export",
-        now=now,
-        actor_id=actor.person_id,
-        subject=ref(survey_id),
-        responses=results.responses,
-    )
-    return documents
-
-
-async def results_readers(
-    services: Services, session: AsyncSession, now: datetime
-) -> list[tuple[Person, bool]]:
-    """SPEC 2.5: the TS and the PPT receive the results with the export; the Coordinator
-    receives them in aggregate only (no row-level export)."""
-    readers: dict[int, tuple[Person, bool]] = {}
-    for person in await with_roles(session, [Role.TS]):
-        assert person.id is not None
-        readers[person.id] = (person, True)
-    ppt = await ppt_state(session, now, services.clock.tz)
-    if ppt is not None:
-        for person in await with_roles(session, list(STATE_ROLES), state_id=ppt.id):
-            assert person.id is not None
-            readers[person.id] = (person, True)
-    for person in await with_roles(session, [Role.COORDINATOR]):
-        assert person.id is not None
-        readers.setdefault(person.id, (person, False))
-    return [readers[key] for key in sorted(readers)]
-
-
 # ---- closing -------------------------------------------------------------------------------
 
 
@@ -691,7 +449,7 @@ async def _forget_who_answered_what(session: AsyncSession, survey: Survey) -> in
     that showed them. Returns the number of responses."""
     assert survey.id is not None
     questions = await questions_of(session, survey.id)
-    responses = await _responses(session, survey)
+    responses = await responses_of(session, survey)
     for number, row in enumerate(anonymous_rows(questions, responses), start=1):
         response = SurveyResponse(survey_id=survey.id, number=number)
         session.add(response)
@@ -752,14 +510,7 @@ async def close_survey(
         responses=count,
     )
     results, rows = await results_of(session, survey)
-    files = ResultFiles(services, session, results, rows, now)
-    for person, with_export in await results_readers(services, session, now):
-        if count == 0:
-            await services.outbox.to_person(
-                session, person, Content(no_answers(survey)), now=now, ref=results_ref(survey_id)
-            )
-        else:
-            await _send_results(services, session, files, person, with_export=with_export, now=now)
+    await deliver_closing_results(services, session, survey, results, rows, now)
     return results
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import surveys
+from bot import survey_reports, survey_store, surveys
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
@@ -100,9 +100,9 @@ async def _list_for_state(turn: Turn, *, quiet: bool = False) -> None:
     _, actor = turn.known
     rows: list[list[Button]] = []
     lines: list[Node] = []
-    for survey in await surveys.open_surveys(turn.session):
+    for survey in await survey_store.open_surveys(turn.session):
         assert survey.id is not None
-        answered = await surveys.submission_of(turn.session, survey.id, actor.state_id)
+        answered = await survey_store.submission_of(turn.session, survey.id, actor.state_id)
         lines.append(_state_line(survey, answered=answered is not None))
         action, label = (
             (REVISE, Tr("{id}: revise the answers", id=short_id(survey.id)))
@@ -129,7 +129,7 @@ async def survey_button(turn: Turn) -> None:
     if action in (ANSWER, REVISE):
         await survey_answering.start(turn, survey_id, revise=action == REVISE)
     elif action == RESULTS:
-        await surveys.send_results(turn.services, turn.session, survey_id, actor, turn.now)
+        await survey_reports.send_results(turn.services, turn.session, survey_id, actor, turn.now)
         turn.answer(Tr("The results are on their way."))
     else:
         raise InputError(Tr("That button is no longer active."))
@@ -189,8 +189,8 @@ async def survey_status(turn: Turn, number: int) -> Content:
 
 async def survey_close(turn: Turn, number: int) -> None:
     _, actor = turn.known
-    survey = await surveys.get(turn.session, number)
-    answered = await surveys.answered_count(turn.session, survey)
+    survey = await survey_store.get(turn.session, number)
+    answered = await survey_store.answered_count(turn.session, survey)
     # Queued first, so that it reaches the person closing before the results do; if closing
     # is refused, the transaction takes this answer back with it.
     await turn.reply(
@@ -207,7 +207,7 @@ async def survey_close(turn: Turn, number: int) -> None:
 
 async def survey_export(turn: Turn, number: int) -> None:
     _, actor = turn.known
-    documents = await surveys.export(turn.services, turn.session, number, actor, turn.now)
+    documents = await survey_reports.export(turn.services, turn.session, number, actor, turn.now)
     for document in documents:
         await turn.reply(export_caption(number), document=document)
 
@@ -217,15 +217,15 @@ async def survey_open_items(turn: Turn) -> list[Node]:
     if not surveys.may_view(actor):
         return []
     items: list[Node] = []
-    for survey in await surveys.open_surveys(turn.session):
+    for survey in await survey_store.open_surveys(turn.session):
         assert survey.id is not None
         if can(actor, Action.ANSWER_SURVEY):
-            done = await surveys.submission_of(turn.session, survey.id, actor.state_id)
+            done = await survey_store.submission_of(turn.session, survey.id, actor.state_id)
             if done is None:
                 items.append(_state_line(survey, answered=False))
                 continue
         if can(actor, Action.SEE_SURVEY_RESULTS):
-            count = await surveys.answered_count(turn.session, survey)
+            count = await survey_store.answered_count(turn.session, survey)
             items.append(
                 Join(
                     [

@@ -13,7 +13,7 @@ closes.
 
 from __future__ import annotations
 
-from bot import dialogs, surveys
+from bot import dialogs, survey_store, surveys
 from bot.dialogs import BaseDialog, choice
 from bot.errors import InputError
 from bot.models.dialogs import Draft
@@ -28,7 +28,7 @@ from bot.survey_results import RATINGS, Answer, QuestionView, check_answer, chec
 from bot.text import Bi, Bold, Button, Join, Keyboard, Node, Tr, When, keyboard
 from bot.updates import Turn
 
-NAME = surveys.ANSWER_DIALOG
+NAME = survey_store.ANSWER_DIALOG
 SUMMARY_QUESTION = 80  # characters of a question shown in the summary
 SUMMARY_ANSWER = 300  # characters of a written answer shown in the summary
 
@@ -44,9 +44,9 @@ def _survey_id(draft: Draft) -> int:
 async def _questions(turn: Turn, draft: Draft) -> list[QuestionView]:
     """Checked at every step: the person may still answer, and the survey is still open."""
     turn.require(Action.ANSWER_SURVEY)
-    survey = await surveys.get(turn.session, _survey_id(draft))
+    survey = await survey_store.get(turn.session, _survey_id(draft))
     surveys.check_open(survey, turn.now)
-    return await surveys.questions_of(turn.session, _survey_id(draft))
+    return await survey_store.questions_of(turn.session, _survey_id(draft))
 
 
 def _button(draft: Draft, action: str, label: Node) -> Button:
@@ -125,7 +125,7 @@ def _summary(draft: Draft, questions: list[QuestionView]) -> tuple[Node, Keyboar
 
 async def _show(turn: Turn, draft: Draft, body: Node, buttons: Keyboard | None) -> None:
     """On a press, the pressed message changes; after a written answer, a new message."""
-    ref = surveys.answer_ref(_survey_id(draft))
+    ref = survey_store.answer_ref(_survey_id(draft))
     if turn.callback is not None:
         await turn.edit_pressed(body, buttons, ref=ref)
         return
@@ -179,7 +179,7 @@ async def start(turn: Turn, survey_id: int, *, revise: bool) -> None:
     else:
         draft = await dialogs.save(turn, draft, "summary")
         body, buttons = _summary(draft, sheet.questions)
-    row = await turn.reply(Join([intro, "", body]), buttons, ref=surveys.answer_ref(survey_id))
+    row = await turn.reply(Join([intro, "", body]), buttons, ref=survey_store.answer_ref(survey_id))
     await dialogs.save(turn, draft, message=row.id)
 
 
@@ -217,7 +217,7 @@ class AnswerDialog(BaseDialog):
                 target=shown,
                 content=Content(done),
                 now=turn.now,
-                ref=surveys.answer_ref(_survey_id(draft)),
+                ref=survey_store.answer_ref(_survey_id(draft)),
             )
         await _next(turn, draft, questions, index)
 

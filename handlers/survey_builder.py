@@ -194,7 +194,7 @@ async def _show_questions(turn: Turn, draft: Draft) -> None:
     )
 
 
-async def _preview(turn: Turn, draft: Draft) -> None:
+async def _preview_blocks(turn: Turn, draft: Draft) -> list[Node]:
     spec = _spec(draft)
     deadline = _deadline(draft)
     assert deadline is not None
@@ -225,15 +225,25 @@ async def _preview(turn: Turn, draft: Draft) -> None:
             ANONYMITY,
         ]
     )
+    return [header, *_spec_blocks(spec)]
+
+
+async def _preview(turn: Turn, draft: Draft) -> None:
     await _reply_packed(
         turn,
-        [header, *_spec_blocks(spec)],
+        await _preview_blocks(turn, draft),
         keyboard(
             [choice(NAME, "send", Tr("Send"))],
             [choice(NAME, "edit_questions", Tr("Edit the questions"))],
             [choice(NAME, "cancel", Tr("Cancel"))],
         ),
     )
+
+
+async def _close_preview(turn: Turn, draft: Draft) -> None:
+    """The preview's last message keeps its text and loses its buttons."""
+    messages = pack(turn.services.outbox, await _preview_blocks(turn, draft))
+    await turn.edit_pressed(messages[-1])
 
 
 def _deadline(draft: Draft) -> datetime | None:
@@ -256,7 +266,7 @@ async def _question_done(turn: Turn, draft: Draft, question: QuestionSpec) -> No
     else:
         questions[index] = question
     check_questions(questions)
-    spec = SurveySpec(spec.title, tuple(questions), spec.template if index is not None else None)
+    spec = SurveySpec(spec.title, tuple(questions), None)  # changed: no longer the template
     draft = await dialogs.save(turn, draft, spec=spec.to_json(), edit=None, new=None)
     await _show_questions(turn, draft)
 
@@ -404,6 +414,7 @@ class SurveyBuilder(BaseDialog):
                 deadline=deadline,
                 now=turn.now,
             )
+            await _close_preview(turn, draft)
             await dialogs.end(turn)
             turn.answer(Tr("Sent."))
             await turn.reply(
@@ -418,6 +429,7 @@ class SurveyBuilder(BaseDialog):
         elif value == "edit_questions":
             await _show_questions(turn, draft)
         elif value == "cancel":
+            await _close_preview(turn, draft)
             await dialogs.end(turn)
             await turn.reply(Tr("Cancelled. Nothing was sent."))
         else:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import func, select
 
-from bot import people, surveys
+from bot import people, survey_store, surveys
 from bot.models.deadlines import Deadline
 from bot.models.dialogs import Draft
 from bot.models.outbox import OutboxMessage
@@ -85,7 +85,7 @@ async def _submit(harness: Harness, user: SimUser, ratings: list[int], text: str
     async with harness.services.unit_of_work() as session:
         person = (await session.exec(select(Person).where(Person.telegram_id == user.id))).one()
         actor = await people.actor_for(session, person, harness.now, harness.services.clock.tz)
-        questions = await surveys.questions_of(session, 1)
+        questions = await survey_store.questions_of(session, 1)
         answers: dict[int, int | str | None] = {q.id: r for q, r in zip(questions, ratings)}  # noqa: B905
         answers[questions[-1].id] = text
         await surveys.submit(

@@ -4,6 +4,7 @@ the deadline kind the scheduler calls."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import deadlines, people, surveys
+from bot import deadlines, people, survey_reports, survey_store, surveys
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import InputError, PermissionDenied
@@ -114,12 +115,17 @@ async def _answer(
     services: Services, cast: Cast, survey_id: int, name: str, ratings: list[int], text: str | None
 ) -> None:
     async with services.db.transaction() as session:
-        questions = await surveys.questions_of(session, survey_id)
+        questions = await survey_store.questions_of(session, survey_id)
         answers: dict[int, int | str | None] = {q.id: r for q, r in zip(questions, ratings)}  # noqa: B905
         answers[questions[-1].id] = text
         await surveys.submit(
             services, session, survey_id, cast.actors[name], answers, revision=None, now=NOW
         )
+
+
+async def _with_ref(session: AsyncSession, ref: str) -> list[OutboxMessage]:
+    rows = await session.exec(select(OutboxMessage).where(OutboxMessage.ref == ref))
+    return list(rows.all())
 
 
 async def _count(session: AsyncSession, model: type, *where: object) -> int:
@@ -138,11 +144,11 @@ async def test_opening_on_a_schedule_asks_every_state_and_tells_the_ts(
         assert survey is not None and survey.opened_by_id is None
         assert survey.origin == "contract:1:year-1" and survey.template == "coordinator"
         assert survey.states_asked == 11 and survey.min_responses == 3
-        assert len(await surveys.questions_of(session, survey_id)) == 5
-        deadline = await deadlines.get(session, surveys.deadline_key(survey_id))
+        assert len(await survey_store.questions_of(session, survey_id)) == 5
+        deadline = await deadlines.get(session, survey_store.deadline_key(survey_id))
         assert deadline is not None and deadline.kind == "survey" and deadline.due_at == DEADLINE
         rows = (await session.exec(select(OutboxMessage))).all()
-        asked = {r.person_id for r in rows if r.ref == surveys.ref(survey_id) and r.buttons}
+        asked = {r.person_id for r in rows if r.ref == survey_store.ref(survey_id) and r.buttons}
         names = {n for n, p in cast.persons.items() if p.id in asked}
         assert names == {"ana", "miguel", "victor", "gabriela", "lucia"}
         told = [r for r in rows if r.person_id == cast.persons["tess"].id]
@@ -205,11 +211,7 @@ async def test_one_answer_per_state_and_revisions_must_start_from_the_latest(
         assert len(rows) == 1 and rows[0].revision == 2
         assert sorted(v for v in rows[0].answers.values() if isinstance(v, int)) == [2, 2, 2, 2]
         # Ana was told when Miguel revised; nobody outside Mexico was.
-        notices = (
-            await session.exec(
-                select(OutboxMessage).where(OutboxMessage.ref == surveys.answer_ref(survey_id))
-            )
-        ).all()
+        notices = await _with_ref(session, survey_store.answer_ref(survey_id))
         assert {n.person_id for n in notices} == {
             cast.persons["ana"].id,
             cast.persons["miguel"].id,
@@ -239,7 +241,7 @@ async def test_bad_answers_change_nothing(
 async def test_answers_after_the_deadline_are_refused(services: Services, cast: Cast) -> None:
     survey_id = await _open(services, cast)
     async with services.db.transaction() as session:
-        questions = await surveys.questions_of(session, survey_id)
+        questions = await survey_store.questions_of(session, survey_id)
         answers = {q.id: 3 for q in questions[:4]}
         with pytest.raises(InputError, match="The deadline of survey"):
             await surveys.submit(
@@ -265,27 +267,27 @@ async def test_results_on_request_wait_for_the_minimum(services: Services, cast:
     async with services.db.transaction() as session:
         before = await _count(session, OutboxMessage)
         with pytest.raises(InputError, match="Results are shown once at least"):
-            await surveys.send_results(services, session, survey_id, cast.actors["tess"], NOW)
+            await survey_reports.send_results(
+                services, session, survey_id, cast.actors["tess"], NOW
+            )
         with pytest.raises(InputError, match="Results are shown once at least"):
-            await surveys.export(services, session, survey_id, cast.actors["tess"], NOW)
+            await survey_reports.export(services, session, survey_id, cast.actors["tess"], NOW)
         assert await _count(session, OutboxMessage) == before
         progress = await surveys.progress(session, survey_id, cast.actors["cora"])
         assert progress.answered == 2 and not progress.results_ready
         assert progress.own_state_answered is None
     await _answer(services, cast, survey_id, "gabriela", [4, 4, 4, 4], None)
     async with services.db.transaction() as session:
-        results = await surveys.send_results(services, session, survey_id, cast.actors["cora"], NOW)
+        results = await survey_reports.send_results(
+            services, session, survey_id, cast.actors["cora"], NOW
+        )
         assert results.responses == 3 and results.questions[0].mean == 4.0
-        sent = (
-            await session.exec(
-                select(OutboxMessage).where(OutboxMessage.ref == surveys.results_ref(survey_id))
-            )
-        ).all()
+        sent = await _with_ref(session, survey_store.results_ref(survey_id))
         # The Coordinator gets the message and the chart, never a row-level export.
         assert {r.person_id for r in sent} == {cast.persons["cora"].id}
         assert [r.as_photo for r in sent if r.document_id] == [True]
         with pytest.raises(PermissionDenied):
-            await surveys.export(services, session, survey_id, cast.actors["cora"], NOW)
+            await survey_reports.export(services, session, survey_id, cast.actors["cora"], NOW)
 
 
 async def test_closing_forgets_who_answered_what_and_runs_once(
@@ -301,13 +303,13 @@ async def test_closing_forgets_who_answered_what_and_runs_once(
             cast.persons["ana"],
             Content(Tr("Your answer: {answer}", answer="5")),
             now=NOW,
-            ref=surveys.answer_ref(survey_id),
+            ref=survey_store.answer_ref(survey_id),
         )
         assert cast.persons["gabriela"].id is not None
         session.add(
             Draft(
                 person_id=cast.persons["gabriela"].id,
-                dialog=surveys.ANSWER_DIALOG,
+                dialog=survey_store.ANSWER_DIALOG,
                 step="question",
                 data={"survey": survey_id, "answers": [2, None, None, None, None]},
                 updated_at=NOW,
@@ -331,11 +333,7 @@ async def test_closing_forgets_who_answered_what_and_runs_once(
             )
         ).all()
         assert 3 in first  # rows ordered by their answers, not by who submitted first
-        shown = (
-            await session.exec(
-                select(OutboxMessage).where(OutboxMessage.ref == surveys.answer_ref(survey_id))
-            )
-        ).all()
+        shown = await _with_ref(session, survey_store.answer_ref(survey_id))
         assert shown and all(from_json(r.body) == from_json(surveys.SCRUBBED) for r in shown)
         assert all(r.buttons is None for r in shown)
         survey = await session.get(Survey, survey_id)
@@ -343,11 +341,7 @@ async def test_closing_forgets_who_answered_what_and_runs_once(
         assert survey.response_count == 2
         deadline = (await session.exec(select(Deadline))).one()
         assert deadline.status == DeadlineStatus.DONE
-        readers = (
-            await session.exec(
-                select(OutboxMessage).where(OutboxMessage.ref == surveys.results_ref(survey_id))
-            )
-        ).all()
+        readers = await _with_ref(session, survey_store.results_ref(survey_id))
         by_person: dict[int | None, list[OutboxMessage]] = {}
         for row in readers:
             by_person.setdefault(row.person_id, []).append(row)
@@ -365,7 +359,9 @@ async def test_closing_forgets_who_answered_what_and_runs_once(
             await surveys.close_now(services, session, survey_id, cast.actors["tess"], NOW)
         # After closing, the final results can be read again, whatever their number.
         assert (
-            await surveys.send_results(services, session, survey_id, cast.actors["lucia"], NOW)
+            await survey_reports.send_results(
+                services, session, survey_id, cast.actors["lucia"], NOW
+            )
         ).closed
 
 
@@ -377,11 +373,7 @@ async def test_closing_with_no_answer_says_so(services: Services, cast: Cast) ->
     async with services.db.transaction() as session:
         results = await surveys.close_now(services, session, survey_id, cast.actors["tess"], NOW)
         assert results.responses == 0
-        rows = (
-            await session.exec(
-                select(OutboxMessage).where(OutboxMessage.ref == surveys.results_ref(survey_id))
-            )
-        ).all()
+        rows = await _with_ref(session, survey_store.results_ref(survey_id))
         assert rows and all("No state answered" in str(r.body) for r in rows)
         assert not any(r.document_id for r in rows)
 
@@ -394,7 +386,7 @@ async def test_the_deadline_kind_reminds_states_that_have_not_answered_and_close
     kind = surveys.SURVEY_DEADLINE
     assert kind.kind == "survey"
     async with services.db.transaction() as session:
-        deadline = await deadlines.get(session, surveys.deadline_key(survey_id))
+        deadline = await deadlines.get(session, survey_store.deadline_key(survey_id))
         assert deadline is not None
         pending = await kind.pending(services, session, deadline, NOW)
         # Mexico answered: neither Ana nor Miguel is reminded.
@@ -406,7 +398,7 @@ async def test_the_deadline_kind_reminds_states_that_have_not_answered_and_close
         assert reminder.buttons[0][0].data == f"srv:{survey_id}:answer"
         await kind.on_due(services, session, deadline, DEADLINE)
     async with services.db.transaction() as session:
-        deadline = await deadlines.get(session, surveys.deadline_key(survey_id))
+        deadline = await deadlines.get(session, survey_store.deadline_key(survey_id))
         assert deadline is not None
         sent = await _count(session, OutboxMessage)
         await kind.on_due(services, session, deadline, DEADLINE)  # a repeat after a crash
@@ -415,3 +407,34 @@ async def test_the_deadline_kind_reminds_states_that_have_not_answered_and_close
         survey = await session.get(Survey, survey_id)
         assert survey is not None and survey.status == SurveyStatus.CLOSED
         assert survey.closed_by_id is None
+
+
+async def test_two_colleagues_submitting_at_once_give_one_answer(
+    services: Services, cast: Cast
+) -> None:
+    survey_id = await _open(services, cast)
+
+    async def first_answers(name: str) -> None:
+        await _answer(services, cast, survey_id, name, [4, 4, 4, 4], name)
+
+    outcomes = await asyncio.gather(
+        first_answers("ana"), first_answers("miguel"), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["InputError", "NoneType"]
+    async with services.db.transaction() as session:
+        (row,) = (await session.exec(select(SurveySubmission))).all()
+        assert row.revision == 1
+
+    async def revise(name: str) -> None:
+        async with services.db.transaction() as session:
+            sheet = await survey_store.questions_of(session, survey_id)
+            answers = {q.id: (1 if n < 4 else name) for n, q in enumerate(sheet)}
+            await surveys.submit(
+                services, session, survey_id, cast.actors[name], answers, revision=1, now=NOW
+            )
+
+    outcomes = await asyncio.gather(revise("ana"), revise("miguel"), return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["InputError", "NoneType"]
+    async with services.db.transaction() as session:
+        (row,) = (await session.exec(select(SurveySubmission))).all()
+        assert row.revision == 2
