@@ -35,16 +35,24 @@ def button(survey_id: int, action: str, label: Node) -> Button:
     return Button(label, data=f"{PREFIX}:{survey_id}:{action}")
 
 
+def answer_button(survey_id: int) -> Button:
+    return button(survey_id, ANSWER, Tr("Answer for my state"))
+
+
+def revise_button(survey_id: int) -> Button:
+    return button(survey_id, REVISE, Tr("Revise the answers"))
+
+
+def results_button(survey_id: int) -> Button:
+    return button(survey_id, RESULTS, Tr("Show the results"))
+
+
 def answer_keyboard(survey_id: int) -> Keyboard:
-    return keyboard([button(survey_id, ANSWER, Tr("Answer for my state"))])
+    return keyboard([answer_button(survey_id)])
 
 
 def revise_keyboard(survey_id: int) -> Keyboard:
-    return keyboard([button(survey_id, REVISE, Tr("Revise the answers"))])
-
-
-def results_keyboard(survey_id: int) -> Keyboard:
-    return keyboard([button(survey_id, RESULTS, Tr("Show the results"))])
+    return keyboard([revise_button(survey_id)])
 
 
 ANONYMITY = Tr(

@@ -27,9 +27,12 @@ from bot.survey_messages import (
     PREFIX,
     RESULTS,
     REVISE,
+    answer_button,
     answered_line,
     button,
     export_caption,
+    results_button,
+    revise_button,
     short_id,
     survey_title,
 )
@@ -158,10 +161,10 @@ async def survey_status(turn: Turn, number: int) -> Content:
     rows: list[list[Button]] = []
     if progress.own_state_answered is True:
         lines.append(Tr("Your state has answered; it can revise its answers until the deadline."))
-        rows.append([button(number, REVISE, Tr("Revise the answers"))])
+        rows.append([revise_button(number)])
     elif progress.own_state_answered is False:
         lines.append(Tr("Your state has not answered yet."))
-        rows.append([button(number, ANSWER, Tr("Answer for my state"))])
+        rows.append([answer_button(number)])
     if can(actor, Action.SEE_SURVEY_RESULTS):
         lines.append(
             Tr(
@@ -170,7 +173,7 @@ async def survey_status(turn: Turn, number: int) -> Content:
             )
         )
         if progress.results_ready:
-            rows.append([button(number, RESULTS, Tr("Show the results"))])
+            rows.append([results_button(number)])
         elif survey.status == SurveyStatus.OPEN:
             lines.append(
                 Tr(
