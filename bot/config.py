@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # How many updates are handled at once (one person's updates are always in order).
     update_concurrency: int = Field(default=8, validation_alias="UPDATE_CONCURRENCY")
     invitation_days_valid: int = Field(default=7, validation_alias="INVITATION_DAYS_VALID")
+    # SPEC 2.5: survey results are shown on request only once this many states have answered,
+    # so that no answer can be traced to a state.
+    survey_min_responses: int = Field(default=3, ge=1, validation_alias="SURVEY_MIN_RESPONSES")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=False, validation_alias="LOG_JSON")
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import InputError
-from bot.text import Keyboard, Node, Tr
+from bot.text import Node, Tr
 
 if TYPE_CHECKING:
+    from bot.outbox import Content
     from bot.updates import Turn
 
 # One letter per kind; fixed so that ids in e-mails and minutes stay meaningful.
@@ -43,15 +44,8 @@ def parse_id(text: str) -> tuple[str, int]:
     return match[1].upper(), int(match[2])
 
 
-@dataclass(frozen=True)
-class View:
-    """A status with buttons: what the person may do about the item from there."""
-
-    body: Node
-    buttons: Keyboard | None = None
-
-
-StatusFn = Callable[["Turn", int], Awaitable["Node | View"]]
+# A status is a text, or a text with buttons (e.g. "Answer" on a survey).
+StatusFn = Callable[["Turn", int], Awaitable["Node | Content"]]
 ActionFn = Callable[["Turn", int], Awaitable[None]]
 OpenItemsFn = Callable[["Turn"], Awaitable[Sequence[Node]]]
 

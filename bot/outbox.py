@@ -221,6 +221,7 @@ class Outbox:
         message_id: int | None = None,
         person_id: int | None = None,
         priority: Priority = Priority.REPLY,
+        ref: str | None = None,
     ) -> OutboxMessage:
         """Queue an edit of an earlier message: one we queued (`target`), or one Telegram
         named (`chat_id` + `message_id`, e.g. the message whose button was pressed). A pending
@@ -253,6 +254,7 @@ class Outbox:
             )
         row.body = to_json(content.body)
         row.buttons = keyboard_to_json(content.buttons)
+        row.ref = ref or row.ref
         session.add(row)
         await session.flush()
         return row

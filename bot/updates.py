@@ -124,6 +124,7 @@ class Turn:
         *,
         document: Any = None,
         as_photo: bool = False,
+        ref: str | None = None,
     ) -> OutboxMessage:
         """Queue an answer to this chat, in this transaction."""
         row = await self.services.outbox.send(
@@ -134,11 +135,14 @@ class Turn:
             content=Content(body, buttons, document=document, as_photo=as_photo),
             now=self.now,
             priority=Priority.REPLY,
+            ref=ref,
         )
         assert row is not None
         return row
 
-    async def edit_pressed(self, body: Node, buttons: Keyboard | None = None) -> None:
+    async def edit_pressed(
+        self, body: Node, buttons: Keyboard | None = None, *, ref: str | None = None
+    ) -> None:
         """Queue an edit of the message whose button was pressed."""
         query = self.update.callback_query
         if query is None or query.message is None:
@@ -150,6 +154,7 @@ class Turn:
             person_id=self.person.id if self.person else None,
             content=Content(body, buttons),
             now=self.now,
+            ref=ref,
         )
 
     def after_commit(self, action: Callable[[], Awaitable[Any]]) -> None:

@@ -17,8 +17,9 @@ from bot.dialogs import BaseDialog
 from bot.errors import InputError, UserError
 from bot.features import Feature
 from bot.i18n import N_
-from bot.ids import COMMITMENT, Subject, View
+from bot.ids import COMMITMENT, Subject
 from bot.models.dialogs import Draft
+from bot.outbox import Content
 from bot.parsing import CommandText, parse_date
 from bot.permissions import Action
 from bot.text import Bi, Join, Node, Tr
@@ -154,7 +155,7 @@ async def status_pressed(turn: Turn) -> None:
     )
 
 
-async def commitment_status(turn: Turn, number: int) -> Node | View:
+async def commitment_status(turn: Turn, number: int) -> Node | Content:
     _, actor = turn.known
     commitment = await commitments.get(turn.session, number)
     meeting = await meetings.get(turn.session, commitment.meeting_id)
@@ -170,7 +171,7 @@ async def commitment_status(turn: Turn, number: int) -> Node | View:
     except UserError:
         return Join(lines)  # shown, but not theirs to change (or no longer)
     lines.append(Tr("Update its status:"))
-    return View(Join(lines), commitments.status_buttons(commitment.id))
+    return Content(Join(lines), commitments.status_buttons(commitment.id))
 
 
 async def commitment_open_items(turn: Turn) -> list[Node]:

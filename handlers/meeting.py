@@ -24,12 +24,13 @@ from bot.dialogs import BaseDialog
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
-from bot.ids import MEETING, Subject, View, parse_id
+from bot.ids import MEETING, Subject, parse_id
 from bot.meeting_changes import Outcome
 from bot.meetings import Dates
 from bot.models.dialogs import Draft
 from bot.models.meetings import Meeting, MeetingKind, MeetingStatus
 from bot.models.people import MemberState
+from bot.outbox import Content
 from bot.parsing import CommandText, parse_date, split_command
 from bot.permissions import Action, can
 from bot.states import state_name
@@ -511,7 +512,7 @@ class MeetingEditDialog(BaseDialog):
 # ---- /status M4 and /export M4 --------------------------------------------------------------
 
 
-async def meeting_status(turn: Turn, number: int) -> Node | View:
+async def meeting_status(turn: Turn, number: int) -> Node | Content:
     _, actor = turn.known
     meeting = await meetings.get(turn.session, number)
     lines: list[Node] = [meetings.card(meeting), *await derived_lines(turn, meeting)]
@@ -529,7 +530,7 @@ async def meeting_status(turn: Turn, number: int) -> Node | View:
         lines.extend(fitted(turn, listed, budget=1500))
     if actor.is_ts:
         lines.append(Tr("/meeting {id} changes it.", id=meetings.short_id(meeting)))
-    return View(Join(lines), buttons)
+    return Content(Join(lines), buttons)
 
 
 async def meeting_open_items(turn: Turn) -> list[Node]:

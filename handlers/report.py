@@ -20,7 +20,7 @@ from bot.documents import PDF, Incoming
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
-from bot.ids import MEETING, REPORT, Subject, View, format_id, parse_id
+from bot.ids import MEETING, REPORT, Subject, format_id, parse_id
 from bot.models.dialogs import Draft
 from bot.models.documents import StoredDocument
 from bot.models.meetings import Meeting, ReportReceipt
@@ -325,7 +325,7 @@ async def _mark_pressed(turn: Turn, line: Node) -> None:
 # ---- /status R1 and /export R1 ------------------------------------------------------------------
 
 
-async def report_status(turn: Turn, number: int) -> Node | View:
+async def report_status(turn: Turn, number: int) -> Node | Content:
     _, actor = turn.known
     report = await reports.get(turn.session, number)
     meeting = await meetings.get(turn.session, report.meeting_id)
@@ -364,7 +364,7 @@ async def report_status(turn: Turn, number: int) -> Node | View:
         buttons = keyboard([report_receipts.ack_button(report.id)])
     elif mine is not None and mine.acknowledged_at is not None:
         lines.append(report_receipts.ack_line(mine.acknowledged_at))
-    return View(Join(lines), buttons)
+    return Content(Join(lines), buttons)
 
 
 async def report_open_items(turn: Turn) -> list[Node]:

@@ -8,7 +8,8 @@ from telegram.ext import CommandHandler
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
-from bot.ids import Subject, View, parse_id
+from bot.ids import Subject, parse_id
+from bot.outbox import Content
 from bot.permissions import Action
 from bot.text import Join, Node, Tr
 from bot.updates import Turn, handler
@@ -27,11 +28,11 @@ async def status_command(turn: Turn) -> None:
     args = turn.command.args
     if args:
         subject, number = _subject(turn, args[0])
-        shown = await subject.status(turn, number)
-        if isinstance(shown, View):
-            await turn.reply(shown.body, shown.buttons)
+        answer = await subject.status(turn, number)
+        if isinstance(answer, Content):
+            await turn.reply(answer.body, answer.buttons)
         else:
-            await turn.reply(shown)
+            await turn.reply(answer)
         return
     lines: list[Node] = [Tr("<b>Status</b>"), await profile(turn, person, actor), ""]
     assert turn.services.subjects is not None

@@ -135,11 +135,40 @@ async def scene_meetings(cast: Cast) -> None:
     await omar.press("No asistiremos")
     await run.settle()
     await tess.send("/status M1")
+
+
+async def scene_survey(cast: Cast) -> None:
+    """Survey on the Coordinator's performance: the TS opens it; Mexico answers in Spanish
+    (going back to change an answer), the United States in English; the TS closes it and the
+    results (message, chart, export) reach the TS and the PPT, each in their language."""
+    run = cast.run
+    tess, ana, victor = cast["tess"], cast["ana"], cast["victor"]
+
+    async def press(user: SimUser, *labels: str) -> None:
+        for label in labels:
+            await user.press(label)
+            await run.settle()
+
+    await tess.send("/survey coordinator")
+    await run.settle()
+    await press(tess, "Send")
+    match = re.search(r"/status (S\d+)", await last_text(tess))
+    if match is None:
+        raise RuntimeError("the survey was not opened")
+    survey = match.group(1)
+    await press(ana, "Responder por mi país", "4", "« Atrás", "3", "4", "5", "4")
+    await ana.send("Buen apoyo a la Presidencia Pro Tempore; los informes podrían llegar antes.")
+    await run.settle()
+    await press(ana, "Enviar")
+    await press(victor, "Answer for my state", "4", "4", "3", "5", "Skip", "Submit")
+    await tess.send(f"/status {survey}")
+    await run.settle()
+    await tess.send(f"/close {survey}")
     await run.settle()
 
 
 # Each capability appends its scene; they run in this order on the same cast.
-SCENES: list[Scene] = [scene_joining, scene_meetings, scene_votes]
+SCENES: list[Scene] = [scene_joining, scene_meetings, scene_votes, scene_survey]
 
 
 async def play(folder: Path, *, keep: bool, out: Callable[[str], None] = print) -> int:
