@@ -12,6 +12,7 @@ from bot.errors import InputError
 from bot.text import Node, Tr
 
 if TYPE_CHECKING:
+    from bot.outbox import Content
     from bot.updates import Turn
 
 # One letter per kind; fixed so that ids in e-mails and minutes stay meaningful.
@@ -43,7 +44,8 @@ def parse_id(text: str) -> tuple[str, int]:
     return match[1].upper(), int(match[2])
 
 
-StatusFn = Callable[["Turn", int], Awaitable[Node]]
+# A status is text, or text with buttons (e.g. "Remind those who have not acknowledged").
+StatusFn = Callable[["Turn", int], Awaitable["Node | Content"]]
 ActionFn = Callable[["Turn", int], Awaitable[None]]
 OpenItemsFn = Callable[["Turn"], Awaitable[Sequence[Node]]]
 

@@ -9,6 +9,7 @@ from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
 from bot.ids import Subject, parse_id
+from bot.outbox import Content
 from bot.permissions import Action
 from bot.text import Join, Node, Tr
 from bot.updates import Turn, handler
@@ -27,7 +28,11 @@ async def status_command(turn: Turn) -> None:
     args = turn.command.args
     if args:
         subject, number = _subject(turn, args[0])
-        await turn.reply(await subject.status(turn, number))
+        status = await subject.status(turn, number)
+        if isinstance(status, Content):
+            await turn.reply(status.body, status.buttons)
+        else:
+            await turn.reply(status)
         return
     lines: list[Node] = [Tr("<b>Status</b>"), await profile(turn, person, actor), ""]
     assert turn.services.subjects is not None
