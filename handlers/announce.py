@@ -34,7 +34,7 @@ from bot.outbox import Content, MessageTooLong
 from bot.parsing import looks_like_url, parse_url
 from bot.permissions import Action, can
 from bot.roles import Role
-from bot.text import Bi, Button, Join, Node, Tr, When, keyboard
+from bot.text import Bi, Button, Join, Node, Plural, Tr, When, keyboard
 from bot.updates import Turn, handler
 from handlers.common import download_document
 
@@ -289,9 +289,10 @@ async def status(turn: Turn, number: int) -> Node | Content:
     ]
     if row.reminders_sent:
         head.append(
-            Tr(
-                "Reminded {count} times, last on {when}.",
-                count=row.reminders_sent,
+            Plural(
+                "Reminded once, on {when}.",
+                "Reminded {n} times, last on {when}.",
+                row.reminders_sent,
                 when=When(row.last_reminded_at or row.created_at),
             )
         )
@@ -380,10 +381,10 @@ async def remind_button(turn: Turn) -> None:
 async def export(turn: Turn, number: int) -> None:
     turn.require(Action.EXPORT)
     await announcements.get(turn.session, number)
-    await _export_receipts(turn, announcements.ref(number), format_id(ANNOUNCEMENT, number))
+    await export_receipts(turn, announcements.ref(number), format_id(ANNOUNCEMENT, number))
 
 
-async def _export_receipts(turn: Turn, ref: str, name: str) -> None:
+async def export_receipts(turn: Turn, ref: str, name: str) -> None:
     person, _ = turn.known
     data = await receipts.export_csv(turn.session, ref, turn.services.clock.tz)
     document = await turn.services.documents.store(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.models.announcements import Announcement
+from bot.models.documents import StoredDocument
 from bot.models.outbox import OutboxMessage
 from bot.models.receipts import Receipt
-from bot.models.documents import StoredDocument
 from bot.sandbox.users import SimUser
 from tests.harness import Harness
 
@@ -54,6 +54,7 @@ async def test_announce_to_all_in_both_languages(harness: Harness) -> None:
         assert (await session.exec(select(Announcement))).all() == []
     await harness.settle()
     await tess.press("Send")
+    await harness.settle()
     assert "Sent as A1 to 3 recipients" in (await _texts(tess))[3]
     ana_text = (await cast["ana"].last_message()).content  # type: ignore[union-attr]
     assert "Anuncio de la Secretaría Técnica" in ana_text and "<b>martes</b>" in ana_text
@@ -78,10 +79,12 @@ async def test_acknowledge_report_and_remind_exactly_those(harness: Harness) -> 
     await harness.settle()
     await harness.settle()
     await ana.press("Recibido")
+    await harness.settle()
     assert (await ana.last_callback_answer()).text == "Gracias: se registró su confirmación."  # type: ignore[union-attr]
     assert (await ana.last_message()).button_labels == ["✓ Recibido"]  # type: ignore[union-attr]
     await harness.settle()
     await ana.press("✓ Recibido")
+    await harness.settle()
     assert (await ana.last_callback_answer()).text == "Su confirmación ya estaba registrada."  # type: ignore[union-attr]
 
     await tess.send("/status A1")
@@ -102,16 +105,18 @@ async def test_acknowledge_report_and_remind_exactly_those(harness: Harness) -> 
     sent_before = await _outbox_count(harness)
     await harness.settle()
     await tess.press("Remind the 2 who have not acknowledged", message_id=report.message_id)
+    await harness.settle()
     answer = await tess.last_callback_answer()
     assert answer is not None and answer.show_alert and "already sent" in (answer.text or "")
     assert await _outbox_count(harness) == sent_before
     # Victor confirms from the reminder; the report shows it.
     await harness.settle()
     await victor.press("Received")
+    await harness.settle()
     await tess.send("/status A1")
     text = (await tess.last_message()).text  # type: ignore[union-attr]
     assert "United States: 1 sent (1 acknowledged)" in text
-    assert "Reminded 1 times" in text
+    assert "Reminded once, on" in text
 
 
 async def test_blocked_recipient_is_reported_and_not_reminded(harness: Harness) -> None:
@@ -149,6 +154,7 @@ async def test_forged_and_stale_acknowledgements_change_nothing(harness: Harness
     assert message is not None
     for data in ("ack:announcement:99", "ack:vacancy:1", "ack:announcement:1x"):
         await ana.press_data(data, message.message_id)
+        await harness.settle()
         answer = await ana.last_callback_answer()
         assert answer is not None and answer.show_alert, data
         assert answer.text == "Ese botón ya no está activo.", data
@@ -157,6 +163,7 @@ async def test_forged_and_stale_acknowledgements_change_nothing(harness: Harness
     other = await ana.last_message()
     assert other is not None
     await ana.press_data("ack:announcement:1", other.message_id)
+    await harness.settle()
     assert (await ana.last_callback_answer()).show_alert  # type: ignore[union-attr]
     # Someone who was not sent it.
     await olga.send("/help")
@@ -193,6 +200,7 @@ async def test_too_long_is_refused_before_anything_is_sent(harness: Harness) -> 
     await tess.send("/announce")
     await harness.settle()
     await tess.press("Everyone")
+    await harness.settle()
     await tess.send("x" * 4050)
     refusal = (await tess.last_message()).text  # type: ignore[union-attr]
     assert "Telegram allows 4,096" in refusal and "Nothing was sent" in refusal
@@ -217,12 +225,13 @@ async def test_guided_conversation_with_a_document(harness: Harness) -> None:
     assert "Who should receive" in (await tess.last_message()).text  # type: ignore[union-attr]
     await harness.settle()
     await tess.press("Focal points")
+    await harness.settle()
     await tess.send("Agenda attached.")
     await tess.send("Se adjunta la agenda.")
     await tess.send_document(b"%PDF-1.4 the agenda", "agenda.pdf")
     await harness.settle()
     previews = [m for m in tess.bot_messages() if m.document is not None]
-    assert [m.caption for m in previews][0].startswith("Announcement from the Technical")
+    assert (previews[0].caption or "").startswith("Announcement from the Technical")
     await harness.settle()
     await tess.press("Send")
     await harness.settle()
@@ -261,6 +270,7 @@ async def test_an_older_preview_cannot_send_the_newer_draft(harness: Harness) ->
     await tess.send("/announce state:MX https://rcm.example.org/a\nEN: Other\nES: Otro")
     await harness.settle()
     await tess.press("Send", message_id=first.message_id)
+    await harness.settle()
     answer = await tess.last_callback_answer()
     assert answer is not None and answer.show_alert, tess.transcript()
     async with harness.session() as session:
