@@ -251,7 +251,11 @@ def report_text(found: Report, *, names: bool = True) -> Node:
     """The report the TS reads: one line per member state, then who has not confirmed."""
     lines: list[Node] = []
     for tally in found.tallies:
-        where: Node = state_name(tally.state) if tally.state else Tr("Technical Secretariat and organisations")
+        where: Node = (
+            state_name(tally.state)
+            if tally.state
+            else Tr("Technical Secretariat and organisations")
+        )
         lines.append(Tr("{where}: {counts}", where=Bold(where), counts=tally_text(tally)))
         if names and tally.not_acknowledged:
             lines.append(Tr("  not acknowledged: {names}", names=", ".join(tally.not_acknowledged)))

@@ -49,6 +49,7 @@ MAX_BACKOFF = timedelta(minutes=10)
 PROGRESS_EVERY = timedelta(seconds=3)
 IDLE_WAIT = 60.0  # seconds asleep with nothing queued (a wake() ends it at once)
 GROUP_INTERVAL = 3.0  # seconds: Telegram allows 20 messages per minute in a group
+MAX_CONCURRENT_REQUESTS = 8
 # Telegram answers this when an edit changes nothing; the message is as we want it.
 _NOT_MODIFIED = "message is not modified"
 
@@ -71,7 +72,13 @@ class Result:
 
 
 class Pacer:
-    """Telegram's flood limits, kept on our side so that we rarely see a 429."""
+    """Telegram's flood limits, kept on our side so that we rarely see a 429.
+
+    A message holds its place in the window from the moment it is claimed until a second
+    after Telegram answered: Telegram counted it somewhere in between, so however long the
+    request took (a busy network, a busy machine), the next one cannot land in the same
+    window. Claimed and in-flight messages hold their places too, so a claim never takes
+    more than the window allows."""
 
     def __init__(self, rate: float, chat_interval: float, margin: float = 0.05) -> None:
         self.rate = rate
@@ -80,6 +87,8 @@ class Pacer:
         self.group_interval = timedelta(seconds=GROUP_INTERVAL + margin)
         self.window = timedelta(seconds=1 + margin)
         self._sent: deque[datetime] = deque()
+        self._reserved = 0  # claimed, request not started yet
+        self._in_flight = 0  # request started, no answer yet
         self._chat_next: dict[int, datetime] = {}
         self._paused_until: datetime | None = None
 
@@ -88,17 +97,39 @@ class Pacer:
             return 0
         while self._sent and self._sent[0] <= now - self.window:
             self._sent.popleft()
-        return max(0, int(self.rate) - len(self._sent))
+        return max(0, int(self.rate) - len(self._sent) - self._reserved - self._in_flight)
 
     def chat_ready(self, chat_id: int, now: datetime) -> bool:
         ready_at = self._chat_next.get(chat_id)
         return ready_at is None or ready_at <= now
 
+    def _interval(self, chat_id: int) -> timedelta:
+        # Groups (negative ids) may receive 20 messages a minute; private chats one a second.
+        return self.group_interval if chat_id < 0 else self.chat_interval
+
+    def reserve(self, chat_id: int, now: datetime) -> None:
+        """A message claimed to go now: it holds a place until `start` (or `release`)."""
+        self._reserved += 1
+        self._chat_next[chat_id] = now + self._interval(chat_id)
+
+    def start(self) -> None:
+        self._reserved = max(0, self._reserved - 1)
+        self._in_flight += 1
+
+    def finish(self, chat_id: int, now: datetime) -> None:
+        """Telegram answered now: the window counts the message from here."""
+        self._in_flight = max(0, self._in_flight - 1)
+        self.record(chat_id, now)
+
+    def release(self) -> None:
+        """A reserved message whose request never started."""
+        self._reserved = max(0, self._reserved - 1)
+
     def record(self, chat_id: int, now: datetime) -> None:
         self._sent.append(now)
-        # Groups (negative ids) may receive 20 messages a minute; private chats one a second.
-        interval = self.group_interval if chat_id < 0 else self.chat_interval
-        self._chat_next[chat_id] = now + interval
+        self._chat_next[chat_id] = max(
+            now + self._interval(chat_id), self._chat_next.get(chat_id, now)
+        )
 
     def pause_chat(self, chat_id: int, until: datetime) -> None:
         self._chat_next[chat_id] = max(until, self._chat_next.get(chat_id, until))
@@ -143,6 +174,9 @@ class Sender:
             documents,
         )
         self.pacer = Pacer(rate, chat_interval)
+        # Requests to Telegram at once: enough to keep its pace over a slow link, few enough
+        # that each leaves when the pacer counted it (and httpx's pool stays cheap).
+        self._requests = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -285,7 +319,7 @@ class Sender:
                 row.status = OutboxStatus.IN_FLIGHT
                 row.attempts += 1
                 session.add(row)
-                self.pacer.record(row.chat_id, now)
+                self.pacer.reserve(row.chat_id, now)
             person_ids = {r.person_id for r in chosen if r.person_id}
             people = {
                 p.id: p
@@ -334,6 +368,25 @@ class Sender:
         return text, _markup(renderer, buttons)
 
     async def _deliver(
+        self,
+        row: OutboxMessage,
+        people: dict[int, Person],
+        documents: dict[int, StoredDocument],
+        targets: dict[int, OutboxMessage],
+    ) -> Result:
+        started = False
+        try:
+            async with self._requests:
+                self.pacer.start()
+                started = True
+                return await self._request(row, people, documents, targets)
+        finally:
+            if started:
+                self.pacer.finish(row.chat_id, self.clock.now())
+            else:
+                self.pacer.release()
+
+    async def _request(
         self,
         row: OutboxMessage,
         people: dict[int, Person],
@@ -440,9 +493,12 @@ class Sender:
             by_id[r.row_id].chat_id for r in results if r.outcome is Outcome.RETRY and r.retry_after
         }
         async with self.db.transaction() as session:
+            loaded = await session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.id).in_([r.row_id for r in results]))
+            )
+            fresh = {r.id: r for r in loaded.all()}  # one query, not one per row
             for result in results:
-                row = await session.get(OutboxMessage, result.row_id)
-                assert row is not None
+                row = fresh[result.row_id]
                 if result.outcome is Outcome.SENT:
                     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
                     if row.method == OutboxMethod.SEND:

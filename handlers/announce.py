@@ -12,7 +12,6 @@ part. Everything is previewed in both languages and goes only on a press of "Sen
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlmodel import select
@@ -24,11 +23,10 @@ from bot.dialogs import BaseDialog
 from bot.errors import InputError
 from bot.features import Audience as MenuAudience
 from bot.features import CommandInfo, Feature
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import N_
 from bot.ids import ANNOUNCEMENT, Subject, format_id
 from bot.models.dialogs import Draft
 from bot.models.documents import StoredDocument
-from bot.models.outbox import Priority
 from bot.models.receipts import Receipt
 from bot.outbox import Content, MessageTooLong
 from bot.parsing import looks_like_url, parse_url
@@ -36,6 +34,7 @@ from bot.permissions import Action, can
 from bot.roles import Role
 from bot.text import Bi, Button, Join, Node, Plural, Tr, When, keyboard
 from bot.updates import Turn, handler
+from handlers import preview
 from handlers.common import download_document
 
 NAME = "announce"
@@ -148,42 +147,21 @@ async def _preview(turn: Turn, draft: Draft) -> None:
     composed = await _draft_of(turn, draft.data)
     announcements.check(turn.services, composed)
     persons = await announcements.recipients_of(turn.session, composed.audience)
-    nonce = secrets.token_hex(4)
-    await dialogs.save(turn, draft, "confirm", nonce=nonce)
     spanish = sum(1 for p in persons if p.language == "es")
-    await turn.reply(
-        Tr(
-            "<b>Preview.</b> It goes to {audience}: {count} recipients, {english} reading "
-            "English and {spanish} Spanish. Each receives it in their own language:",
-            audience=await announcements.audience_names(turn.session, composed.audience),
-            count=len(persons),
-            english=len(persons) - spanish,
-            spanish=spanish,
-        )
+    intro = Tr(
+        "<b>Preview.</b> It goes to {audience}: {count} recipients, {english} reading "
+        "English and {spanish} Spanish. Each receives it in their own language:",
+        audience=await announcements.audience_names(turn.session, composed.audience),
+        count=len(persons),
+        english=len(persons) - spanish,
+        spanish=spanish,
     )
-    preview = Button(Tr("Received"), data=f"{dialogs.PREFIX}:{NAME}:preview")
-    for lang in LANGUAGES:  # a fixed language, whatever the TS reads the bot in
-        await turn.services.outbox.send(
-            turn.session,
-            chat_id=turn.chat_id,
-            language=lang,
-            content=Content(
-                announcements.body(composed.text, composed.url, number=None),
-                keyboard([preview]),
-                document=composed.document,
-            ),
-            now=turn.now,
-            priority=Priority.REPLY,
-        )
-    await turn.reply(
-        Tr("Send it now?"),
-        keyboard(
-            [
-                dialogs.choice(NAME, f"send:{nonce}", Tr("Send")),
-                dialogs.choice(NAME, f"cancel:{nonce}", Tr("Cancel")),
-            ]
-        ),
+    content = Content(
+        announcements.body(composed.text, composed.url, number=None),
+        keyboard([preview.received_button(NAME)]),
+        document=composed.document,
     )
+    await preview.show(turn, draft, intro, content)
 
 
 class AnnounceDialog(BaseDialog):
@@ -225,7 +203,7 @@ class AnnounceDialog(BaseDialog):
         turn.require(Action.ANNOUNCE)
         action, _, arg = value.partition(":")
         if action == "preview":
-            turn.answer(Tr("This is the preview: recipients will confirm with this button."))
+            preview.explain(turn)
         elif action == "aud" and draft.step == "audience" and arg in _AUDIENCE_BUTTONS:
             audience = _AUDIENCE_BUTTONS[arg]
             await announcements.recipients_of(turn.session, audience)
@@ -233,10 +211,9 @@ class AnnounceDialog(BaseDialog):
             await turn.reply(_ask_english())
         elif action == "none" and draft.step == "extra":
             await _preview(turn, draft)
-        elif action in ("send", "cancel") and _current(draft, arg):
+        elif preview.pressed(draft, action, arg):
             if action == "cancel":
-                await dialogs.end(turn)
-                await turn.edit_pressed(Tr("Cancelled. Nothing was sent."))
+                await preview.cancel(turn)
                 return
             _, actor = turn.known
             row, broadcast = await announcements.send(
@@ -255,12 +232,6 @@ class AnnounceDialog(BaseDialog):
             turn.answer(Tr("Sent."))
         else:
             raise InputError(Tr("That button is no longer active."))
-
-
-def _current(draft: Draft, nonce: str) -> bool:
-    """The buttons of the latest preview only: an older preview's "Send" would send what
-    the TS has since replaced."""
-    return draft.step == "confirm" and nonce == draft.data.get("nonce")
 
 
 # ---- the report, reminders, export -----------------------------------------------------
@@ -290,7 +261,7 @@ async def status(turn: Turn, number: int) -> Node | Content:
     if row.reminders_sent:
         head.append(
             Plural(
-                "Reminded once, on {when}.",
+                "Reminded {n} time, on {when}.",
                 "Reminded {n} times, last on {when}.",
                 row.reminders_sent,
                 when=When(row.last_reminded_at or row.created_at),

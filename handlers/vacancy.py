@@ -16,7 +16,6 @@ previewed and goes only on a press of "Send".
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,10 +26,9 @@ from bot import dialogs, receipts, vacancies
 from bot.dialogs import BaseDialog
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import N_
 from bot.ids import VACANCY, Subject, parse_id
 from bot.models.dialogs import Draft
-from bot.models.outbox import Priority
 from bot.models.receipts import Receipt
 from bot.models.vacancies import Vacancy, VacancyStatus
 from bot.outbox import Content
@@ -38,6 +36,7 @@ from bot.parsing import looks_like_date, parse_date, parse_int, parse_url, split
 from bot.permissions import Action, can
 from bot.text import Bi, Button, Day, Join, Node, Plural, Tr, When, keyboard
 from bot.updates import Turn, handler
+from handlers import preview
 from handlers.announce import export_receipts
 
 NAME = "vacancy"
@@ -245,12 +244,8 @@ async def _preview(turn: Turn, draft: Draft) -> None:
     body = vacancies.notice_body(
         turn.services, notice, number=notice.id if extended else None, extended=extended
     )
-    content = Content(
-        body, keyboard([Button(Tr("Received"), data=f"{dialogs.PREFIX}:{NAME}:preview")])
-    )
+    content = Content(body, keyboard([preview.received_button(NAME)]))
     turn.services.outbox.check(content)
-    nonce = secrets.token_hex(4)
-    await dialogs.save(turn, draft, "confirm", nonce=nonce)
     details: list[Node] = [
         Tr(
             "<b>Preview.</b> It goes to every Vice-Minister and focal point: {count} "
@@ -262,25 +257,7 @@ async def _preview(turn: Turn, draft: Draft) -> None:
         details.append(
             Tr("Minimum number of applicants: {minimum}.", minimum=notice.min_applicants)
         )
-    await turn.reply(Join(details))
-    for lang in LANGUAGES:
-        await turn.services.outbox.send(
-            turn.session,
-            chat_id=turn.chat_id,
-            language=lang,
-            content=content,
-            now=turn.now,
-            priority=Priority.REPLY,
-        )
-    await turn.reply(
-        Tr("Send it now?"),
-        keyboard(
-            [
-                dialogs.choice(NAME, f"send:{nonce}", Tr("Send")),
-                dialogs.choice(NAME, f"cancel:{nonce}", Tr("Cancel")),
-            ]
-        ),
-    )
+    await preview.show(turn, draft, Join(details), content)
 
 
 async def _send(turn: Turn, draft: Draft) -> None:
@@ -394,7 +371,7 @@ class VacancyDialog(BaseDialog):
         action, _, arg = value.partition(":")
         step = draft.step
         if action == "preview":
-            turn.answer(Tr("This is the preview: recipients will confirm with this button."))
+            preview.explain(turn)
         elif action == "default" and step == "closing":
             default = vacancies.default_closing(_today(turn))
             await dialogs.save(turn, draft, "minimum", closes_on=default.isoformat())
@@ -404,10 +381,9 @@ class VacancyDialog(BaseDialog):
             await self._ask_title(turn)
         elif action == "notitle" and step == "title":
             await _preview(turn, draft)
-        elif action in ("send", "cancel") and step == "confirm" and arg == draft.data.get("nonce"):
+        elif preview.pressed(draft, action, arg):
             if action == "cancel":
-                await dialogs.end(turn)
-                await turn.edit_pressed(Tr("Cancelled. Nothing was sent."))
+                await preview.cancel(turn)
                 return
             await _send(turn, draft)
         else:
@@ -472,7 +448,7 @@ async def status_of(turn: Turn, number: int) -> Content:
     if vacancy.min_applicants is not None:
         lines.append(Tr("The minimum is {minimum}.", minimum=vacancy.min_applicants))
     if vacancy.extensions:
-        lines.append(Plural("Extended once.", "Extended {n} times.", vacancy.extensions))
+        lines.append(Plural("Extended {n} time.", "Extended {n} times.", vacancy.extensions))
     again = (
         await turn.session.exec(select(Vacancy).where(Vacancy.readvertises_id == number))
     ).first()

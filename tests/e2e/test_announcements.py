@@ -116,7 +116,7 @@ async def test_acknowledge_report_and_remind_exactly_those(harness: Harness) -> 
     await tess.send("/status A1")
     text = (await tess.last_message()).text  # type: ignore[union-attr]
     assert "United States: 1 sent (1 acknowledged)" in text
-    assert "Reminded once, on" in text
+    assert "Reminded 1 time, on" in text
 
 
 async def test_blocked_recipient_is_reported_and_not_reminded(harness: Harness) -> None:
