@@ -319,7 +319,6 @@ class Sender:
                 row.status = OutboxStatus.IN_FLIGHT
                 row.attempts += 1
                 session.add(row)
-                self.pacer.reserve(row.chat_id, now)
             person_ids = {r.person_id for r in chosen if r.person_id}
             people = {
                 p.id: p
@@ -340,6 +339,8 @@ class Sender:
             }
         if not chosen:
             return None
+        for row in chosen:  # once they are committed in flight: a failed commit holds nothing
+            self.pacer.reserve(row.chat_id, now)
         return chosen, people, documents, targets
 
     @staticmethod
