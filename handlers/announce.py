@@ -31,7 +31,7 @@ from bot.models.receipts import Receipt
 from bot.outbox import Content, MessageTooLong
 from bot.parsing import looks_like_url, parse_url
 from bot.permissions import Action, can
-from bot.roles import Role
+from bot.roles import STATE_ROLES, Role
 from bot.text import Bi, Button, Join, Node, Plural, Tr, When, keyboard
 from bot.updates import Turn, handler
 from handlers import preview
@@ -63,7 +63,8 @@ async def announce_command(turn: Turn) -> None:
                 )
             )
     audience = parse_audience(audience_text or "")
-    await announcements.recipients_of(turn.session, audience)  # refuse an empty audience now
+    if audience_text is not None or command.english or command.spanish:
+        await announcements.recipients_of(turn.session, audience)  # refuse nobody now
     document = await download_document(turn) if _has_document(turn) else None
     data: dict[str, Any] = {
         "audience": audience.describe(),
@@ -182,8 +183,11 @@ class AnnounceDialog(BaseDialog):
             await turn.reply(_ask_spanish())
         elif draft.step == "es":
             announcements.check(turn.services, await _draft_of(turn, {**draft.data, "es": value}))
-            await dialogs.save(turn, draft, "extra", es=value)
-            await turn.reply(*_ask_extra())
+            draft = await dialogs.save(turn, draft, "extra", es=value)
+            if draft.data.get("url") or draft.data.get("document_id"):
+                await _preview(turn, draft)  # the link or document came with the command
+            else:
+                await turn.reply(*_ask_extra())
         elif draft.step == "extra":
             await dialogs.save(turn, draft, url=parse_url(value))
             await _preview(turn, draft)
@@ -245,9 +249,9 @@ async def status(turn: Turn, number: int) -> Node | Content:
     if not can(actor, Action.SEE_DELIVERY):
         return await _own_status(turn, number)
     audience = parse_audience(row.audience)
-    report = await receipts.report(
-        turn.session, ref, every_state=audience.kind in (AudienceKind.ALL, AudienceKind.ROLES)
-    )
+    # States where nobody received it matter when it was meant for every state.
+    every_state = audience.kind == AudienceKind.ALL or bool(audience.roles & STATE_ROLES)
+    report = await receipts.report(turn.session, ref, every_state=every_state)
     head: list[Node] = [
         Tr(
             "<b>Announcement {id}</b>, sent {when} to {audience}.",
