@@ -50,6 +50,7 @@ PROGRESS_EVERY = timedelta(seconds=3)
 IDLE_WAIT = 60.0  # seconds asleep with nothing queued (a wake() ends it at once)
 GROUP_INTERVAL = 3.0  # seconds: Telegram allows 20 messages per minute in a group
 MAX_CONCURRENT_REQUESTS = 8
+MAX_BATCH = 8 * MAX_CONCURRENT_REQUESTS
 # Telegram answers this when an edit changes nothing; the message is as we want it.
 _NOT_MODIFIED = "message is not modified"
 
@@ -80,9 +81,10 @@ class Pacer:
     window. Claimed and in-flight messages hold their places too, so a claim never takes
     more than the window allows."""
 
-    def __init__(self, rate: float, chat_interval: float, margin: float = 0.05) -> None:
+    def __init__(self, rate: float, chat_interval: float, margin: float = 0.01) -> None:
         self.rate = rate
-        # A little more than asked: our clock and Telegram's see each send slightly apart.
+        # Counted from Telegram's answer, a place is already held for longer than Telegram
+        # holds it; the margin only absorbs timer rounding.
         self.chat_interval = timedelta(seconds=chat_interval + margin)
         self.group_interval = timedelta(seconds=GROUP_INTERVAL + margin)
         self.window = timedelta(seconds=1 + margin)
@@ -184,6 +186,7 @@ class Sender:
         self.unauthorized = False
         self.stats: dict[str, int] = {"sent": 0, "failed": 0, "retried": 0, "429": 0}
         self._idle = asyncio.Event()
+        self._progress_at: datetime | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -267,7 +270,10 @@ class Sender:
         )
         now = self.clock.now()
         await self._settle(rows, results, now)
-        await self._update_progress(now)
+        # Between batches, progress every few seconds is enough; when the sender runs out of
+        # work (the branch above) it is brought up to date, so a finished broadcast says so.
+        if self._progress_at is None or now - self._progress_at >= PROGRESS_EVERY:
+            await self._update_progress(now)
         return len(rows)
 
     async def _claim(
@@ -281,7 +287,9 @@ class Sender:
         ]
         | None
     ):
-        capacity = self.pacer.capacity(now)
+        # A small batch: a claimed message holds its place while it waits for its turn to go,
+        # so claiming a whole second's worth at once would waste most of the next second.
+        capacity = min(self.pacer.capacity(now), MAX_BATCH)
         if capacity == 0:
             return None
         async with self.db.transaction() as session:
@@ -538,6 +546,7 @@ class Sender:
 
     async def _update_progress(self, now: datetime) -> None:
         """Keep each open broadcast's progress message current (at most every few seconds)."""
+        self._progress_at = now
         async with self.db.transaction() as session:
             open_ones = (
                 await session.exec(select(Broadcast).where(col(Broadcast.finished_at).is_(None)))
