@@ -301,7 +301,8 @@ class Sender:
                         col(OutboxMessage.next_attempt_at) <= now,
                     )
                     .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-                    .limit(_CANDIDATES)
+                    # A few more than may go, for chats still waiting out their interval.
+                    .limit(min(_CANDIDATES, 4 * capacity))
                 )
             ).all()
             targets = await self._targets(session, heads)
@@ -588,13 +589,20 @@ class Sender:
         oldest unsettled row (the only one that may go next), paced."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            heads = (await session.exec(_heads_query())).all()
+            # Three columns, not whole rows: this runs every time the sender goes to sleep.
+            heads = (
+                await session.exec(
+                    _heads_query(
+                        OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.next_attempt_at
+                    )
+                )
+            ).all()
         moments = []
-        for row in heads:
-            if row.status != OutboxStatus.PENDING:
+        for chat_id, status, next_attempt_at in heads:
+            if status != OutboxStatus.PENDING:
                 continue  # in flight: its chat waits for the answer
-            due = as_utc(row.next_attempt_at)
-            ready = self.pacer.chat_ready_at(row.chat_id)
+            due = as_utc(next_attempt_at)
+            ready = self.pacer.chat_ready_at(chat_id)
             moments.append(max(due, ready) if ready else due)
         if not moments:
             return None
@@ -612,14 +620,15 @@ class Sender:
         await self._idle.wait()
 
 
-def _heads_query() -> Any:
+def _heads_query(*columns: Any) -> Any:
     """Each chat's oldest unsettled row: messages to one chat leave in order, one at a time."""
     unsettled = (
         select(func.min(OutboxMessage.id))
         .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]))
         .group_by(col(OutboxMessage.chat_id))
     )
-    return select(OutboxMessage).where(col(OutboxMessage.id).in_(unsettled))
+    wanted = select(*columns) if columns else select(OutboxMessage)
+    return wanted.where(col(OutboxMessage.id).in_(unsettled))
 
 
 def _seconds(value: float | timedelta) -> float:
