@@ -50,7 +50,7 @@ PROGRESS_EVERY = timedelta(seconds=3)
 IDLE_WAIT = 60.0  # seconds asleep with nothing queued (a wake() ends it at once)
 GROUP_INTERVAL = 3.0  # seconds: Telegram allows 20 messages per minute in a group
 MAX_CONCURRENT_REQUESTS = 8
-MAX_BATCH = 8 * MAX_CONCURRENT_REQUESTS
+MAX_BATCH = 2 * MAX_CONCURRENT_REQUESTS
 # Telegram answers this when an edit changes nothing; the message is as we want it.
 _NOT_MODIFIED = "message is not modified"
 
