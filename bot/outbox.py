@@ -108,18 +108,13 @@ class Outbox:
             )
             if existing.first() is not None:
                 return None
-        row = OutboxMessage(
-            created_at=now,
+        row = _message_row(
             chat_id=chat_id,
+            content=content,
+            now=now,
             person_id=person_id,
             language=language,
-            method=OutboxMethod.SEND,
-            body=to_json(content.body),
-            buttons=keyboard_to_json(content.buttons),
-            document_id=content.document.id if content.document else None,
-            as_photo=content.as_photo,
-            priority=int(priority),
-            next_attempt_at=now,
+            priority=priority,
             ref=ref,
             broadcast_id=broadcast_id,
             dedupe_key=dedupe_key,
@@ -183,18 +178,34 @@ class Outbox:
         )
         session.add(record)
         await session.flush()
-        for person, item in zip(people, contents, strict=True):
-            await self.send(
-                session,
+        keys = {p.id: f"{dedupe_prefix}:{p.id}" for p in people} if dedupe_prefix else {}
+        taken = set()
+        if keys:
+            taken = set(
+                (
+                    await session.exec(
+                        select(OutboxMessage.dedupe_key).where(
+                            col(OutboxMessage.dedupe_key).in_(list(keys.values()))
+                        )
+                    )
+                ).all()
+            )
+        # Checked above; added together and flushed once: a thousand recipients in one go.
+        session.add_all(
+            _message_row(
                 chat_id=person.telegram_id,  # type: ignore[arg-type]
-                person_id=person.id,
                 content=item,
                 now=now,
+                person_id=person.id,
                 priority=Priority.BULK,
                 ref=ref,
                 broadcast_id=record.id,
-                dedupe_key=f"{dedupe_prefix}:{person.id}" if dedupe_prefix else None,
+                dedupe_key=keys.get(person.id),
             )
+            for person, item in zip(people, contents, strict=True)
+            if keys.get(person.id) not in taken
+        )
+        await session.flush()
         if requested_by is not None and requested_by.telegram_id is not None:
             progress = await self.send(
                 session,
@@ -258,6 +269,36 @@ class Outbox:
         session.add(row)
         await session.flush()
         return row
+
+
+def _message_row(
+    *,
+    chat_id: int,
+    content: Content,
+    now: datetime,
+    person_id: int | None,
+    priority: Priority,
+    ref: str | None,
+    broadcast_id: int | None,
+    dedupe_key: str | None,
+    language: str | None = None,
+) -> OutboxMessage:
+    return OutboxMessage(
+        created_at=now,
+        chat_id=chat_id,
+        person_id=person_id,
+        language=language,
+        method=OutboxMethod.SEND,
+        body=to_json(content.body),
+        buttons=keyboard_to_json(content.buttons),
+        document_id=content.document.id if content.document else None,
+        as_photo=content.as_photo,
+        priority=int(priority),
+        next_attempt_at=now,
+        ref=ref,
+        broadcast_id=broadcast_id,
+        dedupe_key=dedupe_key,
+    )
 
 
 def progress_text(

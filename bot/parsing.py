@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from bot.clock import Clock
 from bot.errors import InputError
@@ -48,6 +49,34 @@ def parse_deadline(text: str, clock: Clock, *, now: datetime) -> datetime:
     if moment <= now:
         raise InputError(Tr("The date {text} has already passed.", text=text.strip()))
     return moment
+
+
+# Telegram's limit on a URL in a text link is not documented; browsers and servers agree on 2048.
+MAX_URL = 2048
+
+
+def looks_like_url(text: str) -> bool:
+    return text.strip().lower().startswith(("http://", "https://"))
+
+
+def parse_url(text: str) -> str:
+    """A web address written in full (`https://...`): it goes into links people open."""
+    value = text.strip()
+    parts = urlsplit(value) if looks_like_url(value) else None
+    if (
+        parts is None
+        or not parts.hostname
+        or "." not in parts.hostname
+        or len(value) > MAX_URL
+        or any(c.isspace() or c in '<>"' for c in value)
+    ):
+        raise InputError(
+            Tr(
+                "{text} is not a web address I can use. Write it in full, starting with https://",
+                text=value[:200],
+            )
+        )
+    return value
 
 
 def parse_int(text: str, *, minimum: int, maximum: int, what: Tr) -> int:

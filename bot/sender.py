@@ -49,6 +49,8 @@ MAX_BACKOFF = timedelta(minutes=10)
 PROGRESS_EVERY = timedelta(seconds=3)
 IDLE_WAIT = 60.0  # seconds asleep with nothing queued (a wake() ends it at once)
 GROUP_INTERVAL = 3.0  # seconds: Telegram allows 20 messages per minute in a group
+MAX_CONCURRENT_REQUESTS = 8
+MAX_BATCH = 2 * MAX_CONCURRENT_REQUESTS
 # Telegram answers this when an edit changes nothing; the message is as we want it.
 _NOT_MODIFIED = "message is not modified"
 
@@ -71,15 +73,24 @@ class Result:
 
 
 class Pacer:
-    """Telegram's flood limits, kept on our side so that we rarely see a 429."""
+    """Telegram's flood limits, kept on our side so that we rarely see a 429.
 
-    def __init__(self, rate: float, chat_interval: float, margin: float = 0.05) -> None:
+    A message holds its place in the window from the moment it is claimed until a second
+    after Telegram answered: Telegram counted it somewhere in between, so however long the
+    request took (a busy network, a busy machine), the next one cannot land in the same
+    window. Claimed and in-flight messages hold their places too, so a claim never takes
+    more than the window allows."""
+
+    def __init__(self, rate: float, chat_interval: float, margin: float = 0.01) -> None:
         self.rate = rate
-        # A little more than asked: our clock and Telegram's see each send slightly apart.
+        # Counted from Telegram's answer, a place is already held for longer than Telegram
+        # holds it; the margin only absorbs timer rounding.
         self.chat_interval = timedelta(seconds=chat_interval + margin)
         self.group_interval = timedelta(seconds=GROUP_INTERVAL + margin)
         self.window = timedelta(seconds=1 + margin)
         self._sent: deque[datetime] = deque()
+        self._reserved = 0  # claimed, request not started yet
+        self._in_flight = 0  # request started, no answer yet
         self._chat_next: dict[int, datetime] = {}
         self._paused_until: datetime | None = None
 
@@ -88,17 +99,39 @@ class Pacer:
             return 0
         while self._sent and self._sent[0] <= now - self.window:
             self._sent.popleft()
-        return max(0, int(self.rate) - len(self._sent))
+        return max(0, int(self.rate) - len(self._sent) - self._reserved - self._in_flight)
 
     def chat_ready(self, chat_id: int, now: datetime) -> bool:
         ready_at = self._chat_next.get(chat_id)
         return ready_at is None or ready_at <= now
 
+    def _interval(self, chat_id: int) -> timedelta:
+        # Groups (negative ids) may receive 20 messages a minute; private chats one a second.
+        return self.group_interval if chat_id < 0 else self.chat_interval
+
+    def reserve(self, chat_id: int, now: datetime) -> None:
+        """A message claimed to go now: it holds a place until `start` (or `release`)."""
+        self._reserved += 1
+        self._chat_next[chat_id] = now + self._interval(chat_id)
+
+    def start(self) -> None:
+        self._reserved = max(0, self._reserved - 1)
+        self._in_flight += 1
+
+    def finish(self, chat_id: int, now: datetime) -> None:
+        """Telegram answered now: the window counts the message from here."""
+        self._in_flight = max(0, self._in_flight - 1)
+        self.record(chat_id, now)
+
+    def release(self) -> None:
+        """A reserved message whose request never started."""
+        self._reserved = max(0, self._reserved - 1)
+
     def record(self, chat_id: int, now: datetime) -> None:
         self._sent.append(now)
-        # Groups (negative ids) may receive 20 messages a minute; private chats one a second.
-        interval = self.group_interval if chat_id < 0 else self.chat_interval
-        self._chat_next[chat_id] = now + interval
+        self._chat_next[chat_id] = max(
+            now + self._interval(chat_id), self._chat_next.get(chat_id, now)
+        )
 
     def pause_chat(self, chat_id: int, until: datetime) -> None:
         self._chat_next[chat_id] = max(until, self._chat_next.get(chat_id, until))
@@ -143,6 +176,9 @@ class Sender:
             documents,
         )
         self.pacer = Pacer(rate, chat_interval)
+        # Requests to Telegram at once: enough to keep its pace over a slow link, few enough
+        # that each leaves when the pacer counted it (and httpx's pool stays cheap).
+        self._requests = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -150,6 +186,7 @@ class Sender:
         self.unauthorized = False
         self.stats: dict[str, int] = {"sent": 0, "failed": 0, "retried": 0, "429": 0}
         self._idle = asyncio.Event()
+        self._progress_at: datetime | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -233,7 +270,10 @@ class Sender:
         )
         now = self.clock.now()
         await self._settle(rows, results, now)
-        await self._update_progress(now)
+        # Between batches, progress every few seconds is enough; when the sender runs out of
+        # work (the branch above) it is brought up to date, so a finished broadcast says so.
+        if self._progress_at is None or now - self._progress_at >= PROGRESS_EVERY:
+            await self._update_progress(now)
         return len(rows)
 
     async def _claim(
@@ -247,7 +287,9 @@ class Sender:
         ]
         | None
     ):
-        capacity = self.pacer.capacity(now)
+        # A small batch: a claimed message holds its place while it waits for its turn to go,
+        # so claiming a whole second's worth at once would waste most of the next second.
+        capacity = min(self.pacer.capacity(now), MAX_BATCH)
         if capacity == 0:
             return None
         async with self.db.transaction() as session:
@@ -259,7 +301,8 @@ class Sender:
                         col(OutboxMessage.next_attempt_at) <= now,
                     )
                     .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-                    .limit(_CANDIDATES)
+                    # A few more than may go, for chats still waiting out their interval.
+                    .limit(min(_CANDIDATES, 4 * capacity))
                 )
             ).all()
             targets = await self._targets(session, heads)
@@ -285,7 +328,6 @@ class Sender:
                 row.status = OutboxStatus.IN_FLIGHT
                 row.attempts += 1
                 session.add(row)
-                self.pacer.record(row.chat_id, now)
             person_ids = {r.person_id for r in chosen if r.person_id}
             people = {
                 p.id: p
@@ -306,6 +348,8 @@ class Sender:
             }
         if not chosen:
             return None
+        for row in chosen:  # once they are committed in flight: a failed commit holds nothing
+            self.pacer.reserve(row.chat_id, now)
         return chosen, people, documents, targets
 
     @staticmethod
@@ -334,6 +378,25 @@ class Sender:
         return text, _markup(renderer, buttons)
 
     async def _deliver(
+        self,
+        row: OutboxMessage,
+        people: dict[int, Person],
+        documents: dict[int, StoredDocument],
+        targets: dict[int, OutboxMessage],
+    ) -> Result:
+        started = False
+        try:
+            async with self._requests:
+                self.pacer.start()
+                started = True
+                return await self._request(row, people, documents, targets)
+        finally:
+            if started:
+                self.pacer.finish(row.chat_id, self.clock.now())
+            else:
+                self.pacer.release()
+
+    async def _request(
         self,
         row: OutboxMessage,
         people: dict[int, Person],
@@ -440,9 +503,12 @@ class Sender:
             by_id[r.row_id].chat_id for r in results if r.outcome is Outcome.RETRY and r.retry_after
         }
         async with self.db.transaction() as session:
+            loaded = await session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.id).in_([r.row_id for r in results]))
+            )
+            fresh = {r.id: r for r in loaded.all()}  # one query, not one per row
             for result in results:
-                row = await session.get(OutboxMessage, result.row_id)
-                assert row is not None
+                row = fresh[result.row_id]
                 if result.outcome is Outcome.SENT:
                     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
                     if row.method == OutboxMethod.SEND:
@@ -481,6 +547,7 @@ class Sender:
 
     async def _update_progress(self, now: datetime) -> None:
         """Keep each open broadcast's progress message current (at most every few seconds)."""
+        self._progress_at = now
         async with self.db.transaction() as session:
             open_ones = (
                 await session.exec(select(Broadcast).where(col(Broadcast.finished_at).is_(None)))
@@ -522,13 +589,20 @@ class Sender:
         oldest unsettled row (the only one that may go next), paced."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            heads = (await session.exec(_heads_query())).all()
+            # Three columns, not whole rows: this runs every time the sender goes to sleep.
+            heads = (
+                await session.exec(
+                    _heads_query(
+                        OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.next_attempt_at
+                    )
+                )
+            ).all()
         moments = []
-        for row in heads:
-            if row.status != OutboxStatus.PENDING:
+        for chat_id, status, next_attempt_at in heads:
+            if status != OutboxStatus.PENDING:
                 continue  # in flight: its chat waits for the answer
-            due = as_utc(row.next_attempt_at)
-            ready = self.pacer.chat_ready_at(row.chat_id)
+            due = as_utc(next_attempt_at)
+            ready = self.pacer.chat_ready_at(chat_id)
             moments.append(max(due, ready) if ready else due)
         if not moments:
             return None
@@ -546,14 +620,15 @@ class Sender:
         await self._idle.wait()
 
 
-def _heads_query() -> Any:
+def _heads_query(*columns: Any) -> Any:
     """Each chat's oldest unsettled row: messages to one chat leave in order, one at a time."""
     unsettled = (
         select(func.min(OutboxMessage.id))
         .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]))
         .group_by(col(OutboxMessage.chat_id))
     )
-    return select(OutboxMessage).where(col(OutboxMessage.id).in_(unsettled))
+    wanted = select(*columns) if columns else select(OutboxMessage)
+    return wanted.where(col(OutboxMessage.id).in_(unsettled))
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -785,7 +785,8 @@ def detect_entities(text: str, existing: tuple[Entity, ...] = ()) -> tuple[Entit
                 continue
             taken.append((start, end))
             found.append(Entity(kind, start, end - start))
-    return tuple(found)
+    # Telegram lists entities in order of offset (clients and PTB's CommandHandler rely on it).
+    return sort_entities(found)
 
 
 def sort_entities(entities: tuple[Entity, ...] | list[Entity]) -> tuple[Entity, ...]:

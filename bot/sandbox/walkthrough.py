@@ -164,11 +164,57 @@ async def scene_survey(cast: Cast) -> None:
     await tess.send(f"/status {survey}")
     await run.settle()
     await tess.send(f"/close {survey}")
+
+
+async def scene_broadcasts(cast: Cast) -> None:
+    """The TS announces to all in both languages; recipients acknowledge; the TS checks
+    /status and reminds those who have not; then a vacancy notice (SPEC 2.1, 2.2)."""
+    run, tess = cast.run, cast["tess"]
+    await tess.send(
+        "/announce all\n"
+        "EN: The RCGM meeting moves to 15 July. Agenda & logistics follow.\n"
+        "ES: La reunión del GRCM pasa al 15 de julio. La agenda y la logística se enviarán después."
+    )
+    await run.settle()
+    await tess.press("Send")
+    await run.settle()
+    for name, label in [("ana", "Recibido"), ("victor", "Received")]:
+        await cast[name].press(label)
+        await run.settle()
+    await tess.send("/status A1")
+    await run.settle()
+    reminder = next(
+        b.label
+        for m in reversed(tess.bot_messages())
+        for row in m.buttons
+        for b in row
+        if b.label.startswith("Remind")
+    )
+    await tess.press(reminder)
+    await run.settle()
+    await cast["lucia"].press("Recibido")
+    await run.settle()
+    await tess.send(
+        "/vacancy https://rcm.example.org/en/ts-coordinator "
+        "https://rcm.example.org/es/coordinador-st\n"
+        "EN: Coordinator of the Technical Secretariat\n"
+        "ES: Coordinador(a) de la Secretaría Técnica"
+    )
+    await run.settle()
+    await tess.press("Send")
+    await run.settle()
+    await cast["omar"].press("Recibido")
     await run.settle()
 
 
 # Each capability appends its scene; they run in this order on the same cast.
-SCENES: list[Scene] = [scene_joining, scene_meetings, scene_votes, scene_survey]
+SCENES: list[Scene] = [
+    scene_joining,
+    scene_broadcasts,
+    scene_meetings,
+    scene_votes,
+    scene_survey,
+]
 
 
 async def play(folder: Path, *, keep: bool, out: Callable[[str], None] = print) -> int:
