@@ -39,6 +39,12 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=tz).astimezone(UTC)
 
 
+def at_hour(day: date, hour: int, tz: ZoneInfo) -> datetime:
+    """`hour`:00 of that date in the conference time zone, in UTC (automatic notices go out
+    in working hours, not at midnight)."""
+    return datetime.combine(day, time(hour, 0), tzinfo=tz).astimezone(UTC)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Values read back from SQLite lose their zone; every stored value is UTC."""
     if moment.tzinfo is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -50,6 +50,51 @@ class Settings(BaseSettings):
     # SPEC 2.5: survey results are shown on request only once this many states have answered,
     # so that no answer can be traced to a state.
     survey_min_responses: int = Field(default=3, ge=1, validation_alias="SURVEY_MIN_RESPONSES")
+    # The scheduler (schedules/): a safety tick besides the wake-up at each deadline's moment.
+    deadline_safety_tick_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="DEADLINE_SAFETY_TICK_SECONDS"
+    )
+    # Automatic openings and notices (the Coordinator's contract, the PPT reminders) go out at
+    # this hour of the conference time zone, not at midnight.
+    notice_hour: int = Field(default=9, ge=0, le=23, validation_alias="NOTICE_HOUR")
+    # The Coordinator's contract (SPEC 2.7, 000_80de73a49c3b69ea.txt), in days before the end
+    # of a contract year: the performance survey opens and closes, the extension vote ends.
+    contract_survey_opens_days: int = Field(
+        default=60, gt=0, validation_alias="CONTRACT_SURVEY_OPENS_DAYS"
+    )
+    contract_survey_closes_days: int = Field(
+        default=30, gt=0, validation_alias="CONTRACT_SURVEY_CLOSES_DAYS"
+    )
+    contract_vote_deadline_days: int = Field(
+        default=14, gt=0, validation_alias="CONTRACT_VOTE_DEADLINE_DAYS"
+    )
+    # Days before the last day of a contract year on which the TS is reminded to record the
+    # outcome of the extension vote.
+    contract_decision_reminder_days: list[int] = Field(
+        default=[7, 3, 1], validation_alias="CONTRACT_DECISION_REMINDER_DAYS"
+    )
+    # An interim Coordinator: "up to six months ... never more than 12 consecutive months",
+    # with warnings this many days before each limit.
+    contract_interim_warning_months: int = Field(
+        default=6, gt=0, validation_alias="CONTRACT_INTERIM_WARNING_MONTHS"
+    )
+    contract_interim_limit_months: int = Field(
+        default=12, gt=0, validation_alias="CONTRACT_INTERIM_LIMIT_MONTHS"
+    )
+    contract_interim_warn_days: list[int] = Field(
+        default=[30, 7], validation_alias="CONTRACT_INTERIM_WARN_DAYS"
+    )
+    # "A minimum of 30 days notice of his/her resignation".
+    contract_resignation_notice_days: int = Field(
+        default=30, gt=0, validation_alias="CONTRACT_RESIGNATION_NOTICE_DAYS"
+    )
+    # Once the Vice-Ministers are told the vacancy must be announced, the TS has this many
+    # days to post it (reminded until it says it has).
+    contract_vacancy_announce_days: int = Field(
+        default=7, gt=0, validation_alias="CONTRACT_VACANCY_ANNOUNCE_DAYS"
+    )
+    # Days before 1 November on which the TS is reminded to set the incoming PPT.
+    ppt_reminder_days: list[int] = Field(default=[31, 14, 3], validation_alias="PPT_REMINDER_DAYS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=False, validation_alias="LOG_JSON")
 
@@ -75,6 +120,33 @@ class Settings(BaseSettings):
         if value not in ("en", "es"):
             raise ValueError("must be 'en' or 'es'")
         return value
+
+    @field_validator(
+        "contract_interim_warn_days", "contract_decision_reminder_days", "ppt_reminder_days"
+    )
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        if any(day <= 0 for day in value):
+            raise ValueError("every number of days must be positive")
+        return sorted(set(value), reverse=True)
+
+    @model_validator(mode="after")
+    def _contract_order(self) -> Settings:
+        # The survey opens before it closes, and the vote it leads to ends before the year does.
+        if not (
+            self.contract_survey_opens_days
+            > self.contract_survey_closes_days
+            > self.contract_vote_deadline_days
+        ):
+            raise ValueError(
+                "contract offsets must satisfy CONTRACT_SURVEY_OPENS_DAYS > "
+                "CONTRACT_SURVEY_CLOSES_DAYS > CONTRACT_VOTE_DEADLINE_DAYS"
+            )
+        if self.contract_interim_warning_months >= self.contract_interim_limit_months:
+            raise ValueError(
+                "CONTRACT_INTERIM_WARNING_MONTHS must be less than CONTRACT_INTERIM_LIMIT_MONTHS"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

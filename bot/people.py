@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
 from bot.errors import InputError
-from bot.i18n import Language
+from bot.i18n import Language, as_language
 from bot.models.people import MemberState, Person, PersonRole
 from bot.permissions import Actor
 from bot.presidency import troika_at
@@ -120,3 +120,23 @@ async def set_language(
     await audit.record(
         session, action="person.language", now=now, actor_id=person.id, language=language
     )
+
+
+async def state_menu_holders(
+    session: AsyncSession, state_ids: Iterable[int], now: datetime, tz: ZoneInfo
+) -> list[tuple[int, Language, Actor]]:
+    """Joined persons of these states, with their language and Actor at `now`: whose command
+    menu changes when the Presidency Pro-Tempore moves to or from their state."""
+    persons = (
+        await session.exec(
+            select(Person).where(
+                col(Person.state_id).in_(list(state_ids)), col(Person.telegram_id).is_not(None)
+            )
+        )
+    ).all()
+    holders = []
+    for person in persons:
+        assert person.telegram_id is not None
+        actor = await actor_for(session, person, now, tz)
+        holders.append((person.telegram_id, as_language(person.language), actor))
+    return holders

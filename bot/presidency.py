@@ -12,8 +12,8 @@ from bot import audit, terms
 from bot.errors import InputError
 from bot.models.people import MemberState, Presidency
 from bot.permissions import Action, Actor, require
-from bot.states import by_code
-from bot.text import Tr
+from bot.states import by_code, state_name
+from bot.text import Join, Node, Tr
 
 
 async def set_ppt(
@@ -76,3 +76,20 @@ async def ppt_state(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Membe
     """The state holding the Presidency Pro-Tempore now, if the TS has set it."""
     state_id = (await troika_at(session, now, tz)).incumbent
     return await session.get(MemberState, state_id) if state_id else None
+
+
+async def describe_troika(session: AsyncSession, troika: terms.Troika) -> Node:
+    """The Troika as shown to people: outgoing, incumbent and incoming PPT."""
+
+    async def name(state_id: int | None) -> Node:
+        state = await session.get(MemberState, state_id) if state_id else None
+        return state_name(state) if state else Tr("not set")
+
+    return Join(
+        [
+            Tr("<b>Troika</b>"),
+            Tr("Outgoing PPT: {state}", state=await name(troika.outgoing)),
+            Tr("Presidency Pro-Tempore: {state}", state=await name(troika.incumbent)),
+            Tr("Incoming PPT: {state}", state=await name(troika.incoming)),
+        ]
+    )

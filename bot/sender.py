@@ -230,6 +230,9 @@ class Sender:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before looking, not before sleeping: a wake() that comes while a cycle
+            # runs (a message queued meanwhile) makes the next sleep return at once.
+            self._wake.clear()
             try:
                 handled = await self.run_once()
             except Exception:
@@ -243,7 +246,6 @@ class Sender:
             await self._sleep(delay)
 
     async def _sleep(self, seconds: float | None) -> None:
-        self._wake.clear()
         self.busy = False
         self._idle.set()
         with contextlib.suppress(TimeoutError):

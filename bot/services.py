@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.health import Heartbeat
     from bot.ids import Subjects
     from bot.sender import Sender
+    from schedules.jobs import DeadlineScheduler
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Services:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     deadline_kinds: dict[str, DeadlineKind] = field(default_factory=dict)
     heartbeat: Heartbeat | None = None
+    # The running deadline scheduler (schedules/), while the bot runs.
+    scheduler: DeadlineScheduler | None = None
 
     @classmethod
     def create(cls, settings: Settings, *, db: Database | None = None) -> Services:

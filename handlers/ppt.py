@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
 from telegram.ext import CommandHandler
 
 from bot import commands, dialogs, people, presidency, terms
 from bot.dialogs import BaseDialog
 from bot.features import Audience, CommandInfo, Feature
-from bot.i18n import N_, as_language
+from bot.i18n import N_
 from bot.models.dialogs import Draft
-from bot.models.people import MemberState, Person
+from bot.models.people import MemberState
 from bot.parsing import parse_int
 from bot.permissions import Action
+from bot.rollover import PptRolloverKind
 from bot.states import state_name
 from bot.text import Day, Join, Node, Tr
 from bot.updates import Turn, handler
@@ -59,44 +59,21 @@ async def _set(turn: Turn, code: str, year: int | None) -> None:
 
 async def _refresh_menus(turn: Turn, state_ids: set[int]) -> None:
     """Persons of the outgoing and incoming PPT state gain or lose the admin menu."""
-    persons = (
-        await turn.session.exec(
-            select(Person).where(
-                col(Person.state_id).in_(state_ids), col(Person.telegram_id).is_not(None)
-            )
-        )
-    ).all()
-    updates = []
-    for person in persons:
-        actor = await people.actor_for(turn.session, person, turn.now, turn.services.clock.tz)
-        assert person.telegram_id is not None
-        updates.append((person.telegram_id, person.language, actor))
+    holders = await people.state_menu_holders(
+        turn.session, state_ids, turn.now, turn.services.clock.tz
+    )
     bot, features = turn.context.bot, turn.services.features
 
     async def publish() -> None:
-        for chat_id, lang, actor in updates:
-            await commands.publish_for(bot, features, chat_id, as_language(lang), actor)
+        for chat_id, lang, actor in holders:
+            await commands.publish_for(bot, features, chat_id, lang, actor)
 
     turn.after_commit(publish)
 
 
 async def troika_text(turn: Turn) -> Node:
     troika = await presidency.troika_at(turn.session, turn.now, turn.services.clock.tz)
-
-    async def name(state_id: int | None) -> Node:
-        if state_id is None:
-            return Tr("not set")
-        state = await turn.session.get(MemberState, state_id)
-        return state_name(state) if state else Tr("not set")
-
-    return Join(
-        [
-            Tr("<b>Troika</b>"),
-            Tr("Outgoing PPT: {state}", state=await name(troika.outgoing)),
-            Tr("Presidency Pro-Tempore: {state}", state=await name(troika.incumbent)),
-            Tr("Incoming PPT: {state}", state=await name(troika.incoming)),
-        ]
-    )
+    return await presidency.describe_troika(turn.session, troika)
 
 
 class PptDialog(BaseDialog):
@@ -112,5 +89,6 @@ FEATURE = Feature(
     name=NAME,
     handlers=[CommandHandler("ppt", handler(ppt_command))],
     dialogs=[PptDialog()],
+    deadline_kinds=[PptRolloverKind()],
     commands=[CommandInfo("ppt", N_("Set the Presidency Pro-Tempore"), Audience.TS)],
 )

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from bot.models.base import json_field, utc_field
@@ -20,6 +21,8 @@ class DeadlineStatus(StrEnum):
 
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadline"
+    # The scheduler's query: open deadlines whose next moment has come.
+    __table_args__ = (Index("ix_deadline_next", "status", "next_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Stable identity of what falls due, e.g. "vote:3:close" or "meeting:4:report". Unique, so
@@ -38,6 +41,10 @@ class Deadline(SQLModel, table=True):
     status: str = Field(default=DeadlineStatus.OPEN, max_length=12, index=True)
     # When the due action (DeadlineKind.on_due) ran; set by the scheduler, so it runs once.
     action_ran_at: datetime | None = utc_field(nullable=True)
+    # The next moment the scheduler has to act on (a reminder or the due action); every
+    # moment before it has been handled. Derived from the columns above whenever they change
+    # (bot.deadlines.schedule) and after each step of the scheduler; None when nothing is left.
+    next_at: datetime | None = utc_field(nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()

@@ -62,6 +62,8 @@ class SandboxRun:
         self.overrides = settings_overrides or {}
         self.app: BotApplication | None = None
         self.settings: Settings | None = None
+        # Updates handled by the bot processes before the current one (restarts).
+        self._handled_before = 0
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class SandboxRun:
         await stop_runtime(self.app)
         await self.app.shutdown()
         await self.services.db.dispose()
+        self._handled_before += self.app.updates_done
         self.app = None
 
     async def stop(self) -> None:
@@ -180,10 +183,10 @@ class SandboxRun:
         assert self.app is not None
         return (
             f"the bot did not settle in {SETTLE_TIMEOUT} s: updates handled "
-            f"{self.app.updates_done} of {bot.next_update_id - 1}, {len(bot.pending)} waiting "
-            f"at Telegram, {self.app.update_queue.qsize()} queued; sender busy={self.sender.busy}"
-            f" woken={self.sender.wake_pending} next due={await self.sender.next_due_at()} "
-            f"now={self.now}"
+            f"{self._handled_before + self.app.updates_done} of {bot.next_update_id - 1}, "
+            f"{len(bot.pending)} waiting at Telegram, {self.app.update_queue.qsize()} queued; "
+            f"sender busy={self.sender.busy} woken={self.sender.wake_pending} "
+            f"next due={await self.sender.next_due_at()} now={self.now}"
         )
 
     async def _settle(self) -> None:
@@ -215,7 +218,7 @@ class SandboxRun:
     def _updates_handled(self, bot: SimBot) -> bool:
         assert self.app is not None
         return (
-            self.app.updates_done >= bot.next_update_id - 1
+            self._handled_before + self.app.updates_done >= bot.next_update_id - 1
             and not bot.pending
             and self.app.update_queue.empty()
         )

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot import db
@@ -207,6 +207,34 @@ async def scene_broadcasts(cast: Cast) -> None:
     await run.settle()
 
 
+def _next_july_15(today: date) -> str:
+    year = today.year if today < date(today.year, 7, 1) else today.year + 1
+    return date(year, 7, 15).isoformat()
+
+
+async def scene_deadlines(cast: Cast) -> None:
+    """Deadlines: the TS sets one, focal points see /deadlines and the .ics; /contract."""
+    tess, ana, omar = cast["tess"], cast["ana"], cast["omar"]
+    today = cast.run.services.clock.today()
+    await tess.send(
+        f"/deadline {_next_july_15(today)} role:focal_point\n"
+        "EN: Send information on migrant women\n"
+        "ES: Enviar información sobre mujeres migrantes"
+    )
+    await last_text(tess)
+    await tess.press("Send")
+    await last_text(ana)
+    await ana.send("/deadlines")
+    await ana.send("/calendar")
+    await last_text(omar)
+    await omar.press("Hecho")
+    await cast.run.settle()
+    await tess.send("/status D1")
+    start = today - timedelta(days=30)
+    await tess.send(f"/contract {start.isoformat()}")
+    await cast.run.settle()
+
+
 # Each capability appends its scene; they run in this order on the same cast.
 SCENES: list[Scene] = [
     scene_joining,
@@ -214,6 +242,7 @@ SCENES: list[Scene] = [
     scene_meetings,
     scene_votes,
     scene_survey,
+    scene_deadlines,
 ]
 
 

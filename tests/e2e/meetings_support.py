@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.deadlines import DeadlineKind
 from bot.models.deadlines import Deadline
+from bot.models.outbox import OutboxMessage
+from bot.rollover import KIND as ROLLOVER_KIND
 from bot.sandbox.users import SimUser
 from tests.harness import Harness
 
@@ -32,6 +34,15 @@ async def say(user: SimUser, words: str) -> str:
 async def count(harness: Harness, model: Any) -> int:
     async with harness.session() as session:
         return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def meeting_deadlines(harness: Harness) -> int:
+    """Deadlines derived from meetings and reports (the PPT rollover has its own)."""
+    async with harness.session() as session:
+        query = (
+            select(func.count()).select_from(Deadline).where(col(Deadline.kind) != ROLLOVER_KIND)
+        )
+        return int((await session.exec(query)).one())
 
 
 async def rows(harness: Harness, model: Any) -> list[Any]:
@@ -63,10 +74,23 @@ async def secretariat_in_both_languages(harness: Harness) -> dict[str, SimUser]:
 
 
 async def run_due_action_twice(harness: Harness, kind: DeadlineKind, deadline: Deadline) -> None:
-    """At the deadline, run its due action as the scheduler would, and once more (as after a
-    crash before the deadline was marked done): it must not say anything twice."""
+    """Travel to the deadline (the scheduler runs its due action), then run the action twice
+    more, as after a crash before the deadline was marked done: nothing is queued again."""
     await harness.travel_to(deadline.due_at)
     async with harness.services.unit_of_work() as session:
+        before = await _queued(session)
         await kind.on_due(harness.services, session, deadline, harness.now)
         await kind.on_due(harness.services, session, deadline, harness.now)
+        assert await _queued(session) == before
     await harness.settle()
+
+
+async def _queued(session: Any) -> int:
+    return int((await session.exec(select(func.count()).select_from(OutboxMessage))).one())
+
+
+async def deadline_rows(harness: Harness) -> list[Deadline]:
+    """Deadlines derived from meetings and reports (the PPT rollover has its own)."""
+    async with harness.session() as session:
+        query = select(Deadline).where(col(Deadline.kind) != ROLLOVER_KIND).order_by(Deadline.id)
+        return list((await session.exec(query)).all())

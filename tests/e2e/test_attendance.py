@@ -13,6 +13,7 @@ from bot.models.meetings import AttendanceAnswer, Meeting
 from bot.sandbox.users import SimUser
 from tests.e2e.meetings_support import (
     count,
+    meeting_deadlines,
     rows,
     run_due_action_twice,
     say,
@@ -173,7 +174,7 @@ async def test_bad_attendance_deadlines(harness: Harness) -> None:
         assert expected in await say(ts[lang], f"/meeting M1 attendance {deadline}"), deadline
     (meeting,) = await rows(harness, Meeting)
     assert meeting.attendance_due_at is None
-    assert await count(harness, Deadline) == 1  # the report's only
+    assert await meeting_deadlines(harness) == 1  # the report's only
 
 
 async def test_attendance_deadline_kind(harness: Harness) -> None:

@@ -13,6 +13,7 @@ from bot.models.meetings import Commitment
 from bot.sandbox.users import SimUser
 from tests.e2e.meetings_support import (
     count,
+    deadline_rows,
     rows,
     run_due_action_twice,
     say,
@@ -56,7 +57,7 @@ async def test_the_ts_records_a_commitment_and_the_state_updates_it(harness: Har
     assert "Ana (Mexico) set commitment F1 to completed (it was in process)." in await text(tess)
     (commitment,) = await rows(harness, Commitment)
     assert commitment.status == "completed"
-    (deadline,) = [d for d in await rows(harness, Deadline) if d.kind == "commitment"]
+    (deadline,) = [d for d in await deadline_rows(harness) if d.kind == "commitment"]
     assert deadline.status == DeadlineStatus.DONE
     assert "F1" not in await say(ana, "/status")  # completed: no longer open for them
     shown = await say(tess, "/status M1")
@@ -118,7 +119,7 @@ async def test_bad_commitments_change_nothing(harness: Harness) -> None:
     ]:
         assert expected in await say(ts[lang], f"{command}\n{TEXT}"), command
     assert await count(harness, Commitment) == 0
-    assert [d.kind for d in await rows(harness, Deadline)] == ["report_due"]
+    assert [d.kind for d in await deadline_rows(harness)] == ["report_due"]
 
 
 async def test_only_the_responsible_state_updates_and_only_until_the_deadline(

@@ -13,6 +13,8 @@ from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.meetings import Meeting, MeetingStatus
 from tests.e2e.meetings_support import (
     count,
+    deadline_rows,
+    meeting_deadlines,
     rows,
     say,
     secretariat_in_both_languages,
@@ -43,7 +45,7 @@ async def test_register_an_rcgm_meeting_in_one_line(harness: Harness) -> None:
         "Primera GRCM",
         "America/Costa_Rica",
     )
-    (deadline,) = await rows(harness, Deadline)
+    (deadline,) = await deadline_rows(harness)
     # Due 6 May 2026 at 23:59 in Costa Rica (UTC-6); reminded 7, 3 and 1 day ahead, then daily.
     assert deadline.key == "meeting:1:report" and deadline.kind == "report_due"
     assert deadline.due_at == datetime(2026, 5, 7, 5, 59, tzinfo=UTC)
@@ -70,7 +72,7 @@ async def test_register_a_working_group_as_a_guided_conversation_in_spanish(
     assert "Informe financiero" not in done  # only RCGM meetings have the 40-day report
     (meeting,) = await rows(harness, Meeting)
     assert meeting.kind == "wg" and meeting.timezone == "America/Mexico_City"
-    assert await count(harness, Deadline) == 0
+    assert await meeting_deadlines(harness) == 0
 
 
 async def test_guided_defaults_name_it_by_its_kind(harness: Harness) -> None:
@@ -107,7 +109,7 @@ async def test_bad_meeting_input_is_refused_and_changes_nothing(harness: Harness
     for lang, command, expected in BAD_MEETINGS:
         assert expected in await say(ts[lang], command), command
     assert await count(harness, Meeting) == 0
-    assert await count(harness, Deadline) == 0
+    assert await meeting_deadlines(harness) == 0
 
 
 async def test_only_the_ts_registers_meetings(harness: Harness) -> None:
@@ -189,7 +191,7 @@ async def test_cancelling_a_meeting_stops_its_deadlines(harness: Harness) -> Non
     assert "is cancelled" in await text(tess)
     (meeting,) = await rows(harness, Meeting)
     assert meeting.status == MeetingStatus.CANCELLED
-    (deadline,) = await rows(harness, Deadline)
+    (deadline,) = await deadline_rows(harness)
     assert deadline.status == DeadlineStatus.CANCELLED
     assert "Meeting M1 was cancelled" in await say(tess, "/report M1")
     assert "Meeting M1 was cancelled" in await say(tess, "/meeting M1 place Online")

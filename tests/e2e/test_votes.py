@@ -241,7 +241,8 @@ async def test_presses_that_are_not_allowed_change_nothing(harness: Harness) -> 
     assert "not valid" in await alert(victor, "vote:1:99999:ok", victor_ballot.message_id)
     assert "not valid" in await alert(victor, "vote:1:1:zz", victor_ballot.message_id)
     assert "There is no vote V7" in await alert(victor, "vote:7:1:ok", victor_ballot.message_id)
-    await harness.travel(timedelta(days=6))  # past the deadline, before any job closed it
+    # Past the deadline, before the scheduler's tick closed it: the press itself is refused.
+    harness.traveller.shift(timedelta(days=6))
     victor_data = victor_ballot.buttons[0][0].value
     assert victor_data is not None
     assert "passed on March 7, 2026" in await alert(victor, victor_data, victor_ballot.message_id)
