@@ -42,13 +42,18 @@ class Harness(SandboxRun):
         self.traveller = traveller
 
     async def travel(self, delta: timedelta) -> None:
-        """Move time forward, let due jobs run, and settle."""
+        """Finish what is in hand now, move time forward, let due jobs run, and settle."""
+        await self.settle()
+        await self._move(delta)
+
+    async def travel_to(self, moment: datetime) -> None:
+        await self.settle()
+        await self._move(moment - self.now)
+
+    async def _move(self, delta: timedelta) -> None:
         self.traveller.shift(delta)
         await self.run_due_jobs()
         await self.settle()
-
-    async def travel_to(self, moment: datetime) -> None:
-        await self.travel(moment - self.now)
 
     async def run_due_jobs(self) -> None:
         """Run what the scheduler would run at this moment (the deadline tick)."""
