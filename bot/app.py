@@ -100,6 +100,7 @@ def build_application(
     services.subjects = Subjects([s for f in features for s in f.subjects])
     services.dialogs = _dialogs(features)
     services.deadline_kinds = {k.kind: k for f in features for k in f.deadline_kinds}
+    services.vote_listeners = [listener for f in features for listener in f.vote_listeners]
     services.sender = Sender(
         services.db,
         app.bot,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audiences, audit, contract_actions, custom_deadlines, deadlines
+from bot import audiences, audit, custom_deadlines, deadlines, surveys, votes
 from bot.audiences import Audience, AudienceKind
 from bot.clock import as_utc, end_of_day
 from bot.contract_plan import (
@@ -39,15 +39,17 @@ from bot.contract_plan import (
 )
 from bot.errors import InputError, NotFound
 from bot.i18n import LANGUAGES
-from bot.ids import CONTRACT, format_id
+from bot.ids import CONTRACT, SURVEY, VOTE, format_id
 from bot.models.contract import ContractEvent, ContractStatus, CoordinatorContract
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.people import Person
+from bot.models.votes import Vote
 from bot.outbox import Content
 from bot.permissions import Action, Actor, require
 from bot.roles import Role
 from bot.services import Services
 from bot.text import Bi, Bold, Button, Day, Join, Node, Renderer, Tr, When, from_json, keyboard
+from bot.vote_rules import VoteRule
 
 KIND = "contract"
 CALLBACK = "ct"  # ct:<contract id>:<contract year>:yes|no
@@ -231,6 +233,31 @@ async def decide(
     """The TS records the outcome of the vote on extending the contract year that is running
     (`year`, when given, must be it: a button of an earlier year is stale). Returns the year."""
     require(actor, Action.CONTRACT)
+    return await _apply_decision(
+        services,
+        session,
+        contract,
+        approved=approved,
+        now=now,
+        year=year,
+        actor_id=actor.person_id,
+        requested_by=requested_by,
+    )
+
+
+async def _apply_decision(
+    services: Services,
+    session: AsyncSession,
+    contract: CoordinatorContract,
+    *,
+    approved: bool,
+    now: datetime,
+    year: int | None,
+    actor_id: int | None,
+    requested_by: Person | None = None,
+    vote_id: int | None = None,
+) -> int:
+    """Record whether the running contract year is extended: by the TS, or by the vote."""
     _require_regular(contract)
     running = contract.extensions + 1
     if year is not None and year != running:
@@ -263,12 +290,62 @@ async def decide(
         session,
         action="contract.extension",
         now=now,
-        actor_id=actor.person_id,
+        actor_id=actor_id,
         subject=ref_of(contract.id),
         year=running,
         approved=approved,
+        vote=format_id(VOTE, vote_id) if vote_id else None,
     )
     return running
+
+
+async def on_vote_closed(
+    services: Services,
+    session: AsyncSession,
+    vote: Vote,
+    outcome: votes.VoteOutcome,
+    now: datetime,
+) -> None:
+    """The majority vote on an extension closed: its outcome is the decision, recorded at
+    once, unless the TS already recorded one for that year (theirs stands)."""
+    if not vote.origin or not vote.origin.startswith(f"{KIND}:"):
+        return
+    contract_id, step, year = parse_key(vote.origin)
+    contract = await session.get(CoordinatorContract, contract_id)
+    if step != Step.VOTE or contract is None or not _active(contract) or contract.interim:
+        return
+    if contract.not_extended_after is not None or contract.extensions + 1 != year:
+        return  # already decided for that year
+    await _apply_decision(
+        services,
+        session,
+        contract,
+        approved=outcome.approved,
+        now=now,
+        year=year,
+        actor_id=None,
+        vote_id=vote.id,
+    )
+    ts = await audiences.with_roles(session, [Role.TS])
+    told = (
+        Tr(
+            "<b>Coordinator's contract {id}</b>\nVote {vote} approved the extension: the "
+            "contract is extended into year {next}.",
+            id=short_id(contract),
+            vote=format_id(VOTE, vote.id),
+            next=year + 1,
+        )
+        if outcome.approved
+        else Tr(
+            "<b>Coordinator's contract {id}</b>\nVote {vote} did not approve the extension: "
+            "the contract ends after year {year}, and the vacancy is announced.",
+            id=short_id(contract),
+            vote=format_id(VOTE, vote.id),
+            year=year,
+        )
+    )
+    for person in ts:
+        await services.outbox.to_person(session, person, Content(told), now=now)
 
 
 async def resign(
@@ -644,9 +721,11 @@ async def _open(
         return
     origin = deadline.key
     if survey:
-        opened = await contract_actions.open_performance_survey(
-            services, session, deadline=item.closes_at, now=now, origin=origin
+        # 000_80de73a49c3b69ea.txt: "a simple survey (i.e. 5 questions)", before each review.
+        opened_survey = await surveys.open_from_template(
+            services, session, opened_by=None, deadline=item.closes_at, now=now, origin=origin
         )
+        result = format_id(SURVEY, opened_survey.id)
     else:
         question = bilingual(
             Tr(
@@ -656,11 +735,19 @@ async def _open(
             ),
             services.clock.tz,
         )
-        opened = await contract_actions.open_extension_vote(
-            services, session, question=question, deadline=item.closes_at, now=now, origin=origin
+        # 000_80de73a49c3b69ea.txt: "each annual extension approved by a majority of Member
+        # States"; its outcome is recorded when it closes (on_vote_closed).
+        opened_vote = await votes.open_vote(
+            services,
+            session,
+            opened_by=None,
+            rule=VoteRule.MAJORITY,
+            question=question,
+            deadline=item.closes_at,
+            now=now,
+            origin=origin,
         )
-    number = getattr(opened, "id", None)
-    result = f"{'S' if survey else 'V'}{number if isinstance(number, int) else '?'}"
+        result = format_id(VOTE, opened_vote.id)
     await _event(session, contract, f"{step}:{year}", now, result)
     told = (
         Tr(

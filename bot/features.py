@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -13,8 +13,21 @@ from typing import TYPE_CHECKING, Any
 from bot.ids import Subject
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from bot.deadlines import DeadlineKind
     from bot.dialogs import Dialog
+    from bot.models.votes import Vote
+    from bot.services import Services
+    from bot.votes import VoteOutcome
+
+    # What another capability does when a vote it opened closes (e.g. the contract records
+    # the extension); it finds its votes by `Vote.origin`.
+    VoteClosedListener = Callable[
+        [Services, AsyncSession, Vote, VoteOutcome, datetime], Awaitable[None]
+    ]
 
 
 class Audience(StrEnum):
@@ -40,6 +53,7 @@ class Feature:
     subjects: Sequence[Subject] = ()
     deadline_kinds: Sequence[DeadlineKind] = ()
     commands: Sequence[CommandInfo] = ()
+    vote_listeners: Sequence[VoteClosedListener] = ()
     # Handlers that must see updates only after every feature's own (fallbacks).
     late_handlers: Sequence[Any] = field(default_factory=tuple)
 

@@ -18,7 +18,7 @@ from bot.outbox import Outbox
 if TYPE_CHECKING:
     from bot.deadlines import DeadlineKind
     from bot.dialogs import Dialog
-    from bot.features import Feature
+    from bot.features import Feature, VoteClosedListener
     from bot.health import Heartbeat
     from bot.ids import Subjects
     from bot.sender import Sender
@@ -40,6 +40,7 @@ class Services:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     deadline_kinds: dict[str, DeadlineKind] = field(default_factory=dict)
     heartbeat: Heartbeat | None = None
+    vote_listeners: list[VoteClosedListener] = field(default_factory=list)
     # The running deadline scheduler (schedules/), while the bot runs.
     scheduler: DeadlineScheduler | None = None
 

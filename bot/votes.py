@@ -746,7 +746,7 @@ async def _close(
             now,
             progress_to_opener=False,
         )
-    return VoteOutcome(
+    outcome = VoteOutcome(
         vote_id=vote.id,
         rule=rule,
         approved=passed,
@@ -755,6 +755,11 @@ async def _close(
         reason=reason,
         next_vote_id=next_vote.id if next_vote else None,
     )
+    # Whoever opened the vote for a purpose of their own (the contract's extension) acts on
+    # the outcome in the same transaction.
+    for listener in services.vote_listeners:
+        await listener(services, session, vote, outcome, now)
+    return outcome
 
 
 async def _send_results(

@@ -247,6 +247,7 @@ FEATURE = Feature(
     dialogs=[ContractDialog()],
     subjects=[Subject(CONTRACT, N_("contract"), contract_status)],
     deadline_kinds=[ContractKind()],
+    vote_listeners=[contract.on_vote_closed],
     commands=[
         CommandInfo(
             "contract", N_("The Coordinator's contract and what follows from it"), Audience.TS
