@@ -68,11 +68,12 @@ def _too_big(size: int | None) -> InputError:
     )
 
 
-def check_incoming(incoming: Incoming, kind: FileType) -> None:
-    """Refuse what cannot or should not be downloaded: over 20 MB, or not the right type."""
+def check_incoming(incoming: Incoming, kind: FileType | None) -> None:
+    """Refuse what cannot or should not be downloaded: over 20 MB, or not the right type
+    (`kind` None: any type)."""
     if incoming.size is not None and incoming.size > MAX_DOWNLOAD_BYTES:
         raise _too_big(incoming.size)
-    if (incoming.mime_type or "").lower() not in kind.mime_types:
+    if kind is not None and (incoming.mime_type or "").lower() not in kind.mime_types:
         raise InputError(
             Tr(
                 "{name} is not a {kind} file. Please send it as {kind}. Nothing was saved.",
@@ -82,8 +83,8 @@ def check_incoming(incoming: Incoming, kind: FileType) -> None:
         )
 
 
-def check_content(data: bytes, incoming: Incoming, kind: FileType) -> None:
-    if kind.signature not in data[: kind.search + len(kind.signature)]:
+def check_content(data: bytes, incoming: Incoming, kind: FileType | None) -> None:
+    if kind is not None and kind.signature not in data[: kind.search + len(kind.signature)]:
         raise InputError(
             Tr(
                 "{name} says it is a {kind} file, but its content is not {kind}. Please "
@@ -152,13 +153,14 @@ class DocumentStore:
         session: AsyncSession,
         bot: Bot,
         incoming: Incoming,
-        kind: FileType,
+        kind: FileType | None = None,
         *,
         now: datetime,
         uploaded_by_id: int | None = None,
     ) -> StoredDocument:
-        """Download a file sent to the bot (after checking its size and type), check its
-        content, and store it with its checksum."""
+        """The one way a file sent to the bot is kept: its size and type checked before
+        anything is downloaded, its content checked after, then stored with its checksum and
+        its Telegram file id (for sending it on). `kind` None accepts any type."""
         check_incoming(incoming, kind)
         try:
             file = await bot.get_file(incoming.file_id)
@@ -173,7 +175,7 @@ class DocumentStore:
         return await self.store(
             session,
             data,
-            file_name=incoming.file_name or f"document{kind.extension}",
+            file_name=incoming.file_name or f"document{kind.extension if kind else ''}",
             mime_type=(incoming.mime_type or "").lower(),
             now=now,
             uploaded_by_id=uploaded_by_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import commands
-from bot.documents import MAX_DOWNLOAD_BYTES
+from bot.documents import FileType, Incoming
 from bot.errors import InputError
 from bot.features import CommandInfo
 from bot.models.documents import StoredDocument
@@ -57,25 +57,18 @@ def command_list(turn: Turn, actor: Actor | None) -> Node:
     )
 
 
-async def download_document(turn: Turn) -> StoredDocument:
-    """Keep the file the person just sent: downloaded from Telegram and stored with its
-    checksum (SPEC section 4), its Telegram file id kept for sending it on."""
-    message = turn.update.message
-    document = message.document if message is not None else None
-    if document is None:
-        raise InputError(Tr("Please send the file as a document."))
-    if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-        raise InputError(
-            Tr("Telegram lets me download files of at most 20 MB. Please send a smaller file.")
-        )
+async def download_document(
+    turn: Turn, kind: FileType | None = None, *, incoming: Incoming | None = None
+) -> StoredDocument:
+    """Keep the file the person just sent (or `incoming`, one announced earlier): checked,
+    downloaded from Telegram and stored with its checksum (SPEC section 4)."""
+    if incoming is None:
+        message = turn.update.message
+        document = message.document if message is not None else None
+        if document is None:
+            raise InputError(Tr("Please send the file as a document."))
+        incoming = Incoming.of(document)
     person, _ = turn.known
-    data = await (await turn.context.bot.get_file(document.file_id)).download_as_bytearray()
-    return await turn.services.documents.store(
-        turn.session,
-        bytes(data),
-        file_name=document.file_name or "document",
-        mime_type=document.mime_type or "application/octet-stream",
-        now=turn.now,
-        uploaded_by_id=person.id,
-        telegram_file_id=document.file_id,
+    return await turn.services.documents.receive(
+        turn.session, turn.context.bot, incoming, kind, now=turn.now, uploaded_by_id=person.id
     )

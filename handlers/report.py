@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import dialogs, meetings, report_receipts, report_rule, reports
 from bot.dialogs import BaseDialog
-from bot.documents import PDF, Incoming
+from bot.documents import PDF
 from bot.errors import InputError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
@@ -31,6 +31,7 @@ from bot.spreadsheets import csv_bytes, moment
 from bot.states import state_name
 from bot.text import Join, Keyboard, Node, Plural, Tr, When, from_json, keyboard
 from bot.updates import Turn, handler
+from handlers.common import download_document
 from handlers.meeting_views import derived_lines, fitted, reply_with_csv
 
 NAME = "report"
@@ -84,15 +85,7 @@ async def _receive(turn: Turn) -> StoredDocument:
     message = turn.update.message
     if message is None or message.document is None:
         raise InputError(Tr("Please send the report as a PDF file."))
-    person, _ = turn.known
-    return await turn.services.documents.receive(
-        turn.session,
-        turn.context.bot,
-        Incoming.of(message.document),
-        PDF,
-        now=turn.now,
-        uploaded_by_id=person.id,
-    )
+    return await download_document(turn, PDF)
 
 
 async def _history_and_choice(turn: Turn) -> None:

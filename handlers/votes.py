@@ -30,7 +30,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import dialogs, slates, vote_seats, vote_trail, votes
 from bot import vote_messages as say
 from bot.dialogs import BaseDialog
-from bot.documents import MAX_DOWNLOAD_BYTES
+from bot.documents import Incoming, check_incoming
 from bot.errors import InputError, PermissionDenied, UserError
 from bot.features import Audience, CommandInfo, Feature
 from bot.i18n import N_
@@ -46,6 +46,7 @@ from bot.states import member_states, state_name
 from bot.text import Bi, Join, Keyboard, Node, Tr, When, keyboard
 from bot.updates import Turn, handler
 from bot.vote_rules import Choice, VoteRule
+from handlers.common import download_document
 
 NAME = "vote"
 REASON = "vote_reason"
@@ -190,12 +191,12 @@ def _attached(turn: Turn) -> dict[str, Any] | None:
     document = message.document if message is not None else None
     if document is None:
         return None
-    if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-        raise InputError(Tr("The file is larger than 20 MB, which Telegram lets bots download."))
+    check_incoming(Incoming.of(document), None)  # refused now, not when the vote goes out
     return {
         "file_id": document.file_id,
         "name": document.file_name or "document",
         "mime": document.mime_type or "application/octet-stream",
+        "size": document.file_size,
     }
 
 
@@ -399,17 +400,10 @@ async def _store_document(
     (SPEC section 4: file and checksum, not only Telegram's file id)."""
     if not document:
         return None
-    telegram_file = await turn.context.bot.get_file(document["file_id"])
-    data = bytes(await telegram_file.download_as_bytearray())
-    return await turn.services.documents.store(
-        turn.session,
-        data,
-        file_name=document["name"],
-        mime_type=document["mime"],
-        now=turn.now,
-        uploaded_by_id=person.id,
-        telegram_file_id=document["file_id"],
+    incoming = Incoming(
+        document["file_id"], document["name"], document["mime"], document.get("size")
     )
+    return await download_document(turn, incoming=incoming)
 
 
 class VoteDialog(BaseDialog):
