@@ -455,7 +455,7 @@ async def test_guided_slate_and_committee_conversations(harness: Harness) -> Non
     preview = await text_of(tess)
     assert "Committee members: Carla" in preview and "ES: ¿Seleccionar a Luis Mora?" in preview
     await tess.send_document(b"x", "huge.pdf", file_size=25 * 1024 * 1024)
-    assert "larger than 20 MB" in await text_of(tess)
+    assert "at most 20 MB" in await text_of(tess)
     await tess.press("Send")
     await harness.settle()
     assert "¿Seleccionar a Luis Mora?" in await text_of(carla)
