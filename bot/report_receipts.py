@@ -21,8 +21,9 @@ from bot.clock import as_utc, end_of_day
 from bot.errors import PermissionDenied
 from bot.ids import REPORT, format_id
 from bot.models.deadlines import Deadline
-from bot.models.meetings import FinancialReport, Meeting, ReportReceipt
+from bot.models.meetings import FinancialReport, Meeting
 from bot.models.people import MemberState, Person
+from bot.models.receipts import Receipt
 from bot.outbox import Content, MessageTooLong
 from bot.permissions import Actor
 from bot.report_rule import acknowledgement_due_date, local_day
@@ -37,11 +38,14 @@ ACK_KIND = "report_ack"
 ACK_PREFIX = "rpt"
 
 
+REF_PREFIX = "report:"
+
+
 def report_ref(report_id: int | None) -> str:
-    return f"report:{report_id}"
+    return f"{REF_PREFIX}{report_id}"
 
 
-def _number(ref: str) -> int:
+def report_number(ref: str) -> int:
     return int(ref.rsplit(":", 1)[1])
 
 
@@ -81,7 +85,7 @@ async def schedule(
 
 @dataclass(frozen=True)
 class Acknowledged:
-    receipt: ReportReceipt
+    receipt: Receipt
     new: bool  # False when this person had already acknowledged
 
 
@@ -93,8 +97,8 @@ async def acknowledge(
         raise PermissionDenied()
     receipt = (
         await session.exec(
-            select(ReportReceipt).where(
-                ReportReceipt.report_id == report.id, ReportReceipt.person_id == actor.person_id
+            select(Receipt).where(
+                Receipt.ref == report_ref(report.id), Receipt.person_id == actor.person_id
             )
         )
     ).first()
@@ -128,10 +132,10 @@ class Recipient:
 
 async def recipients(session: AsyncSession, report_id: int | None) -> list[Recipient]:
     rows = await session.exec(
-        select(ReportReceipt, Person)
-        .join(Person, col(Person.id) == ReportReceipt.person_id)
-        .where(ReportReceipt.report_id == report_id)
-        .order_by(col(ReportReceipt.id))
+        select(Receipt, Person)
+        .join(Person, col(Person.id) == Receipt.person_id)
+        .where(Receipt.ref == report_ref(report_id))
+        .order_by(col(Receipt.id))
     )
     states = {s.id: s for s in (await session.exec(select(MemberState))).all()}
     found = [
@@ -158,12 +162,12 @@ class ReportAckKind:
     async def pending(
         self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
     ) -> Sequence[Person]:
-        return await unacknowledged(session, _number(deadline.ref))
+        return await unacknowledged(session, report_number(deadline.ref))
 
     async def on_due(
         self, services: Services, session: AsyncSession, deadline: Deadline, now: datetime
     ) -> None:
-        report = await session.get(FinancialReport, _number(deadline.ref))
+        report = await session.get(FinancialReport, report_number(deadline.ref))
         if report is None:
             return
         missing = [r for r in await recipients(session, report.id) if r.acknowledged_at is None]
@@ -209,7 +213,7 @@ class ReportAckKind:
                 title=from_json(deadline.title),
                 when=When(deadline.due_at),
             ),
-            keyboard([ack_button(_number(deadline.ref))]),
+            keyboard([ack_button(report_number(deadline.ref))]),
         )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit, deadlines, meetings, presidency, report_receipts
+from bot import audit, deadlines, meetings, presidency, receipts, report_receipts
 from bot.audiences import with_roles
 from bot.clock import as_utc
 from bot.errors import InputError, NotFound
@@ -24,7 +24,6 @@ from bot.models.meetings import (
     Meeting,
     MeetingKind,
     MeetingStatus,
-    ReportReceipt,
 )
 from bot.models.outbox import Priority
 from bot.models.people import MemberState, Person
@@ -267,11 +266,8 @@ async def send(
     session.add(report)
     await session.flush()
     assert report.id is not None
-    for person in recipients:
-        assert person.id is not None
-        session.add(
-            ReportReceipt(report_id=report.id, person_id=person.id, state_id=person.state_id)
-        )
+    # Who received it, in the table every acknowledged delivery uses (bot.receipts).
+    await receipts.add(session, report_receipts.report_ref(report.id), recipients, now=now)
     body = caption(meeting, report.id, timing)
     content = Content(
         body, keyboard([report_receipts.ack_button(report.id)]), document=report_document

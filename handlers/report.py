@@ -23,8 +23,9 @@ from bot.i18n import N_
 from bot.ids import MEETING, REPORT, Subject, format_id, parse_id
 from bot.models.dialogs import Draft
 from bot.models.documents import StoredDocument
-from bot.models.meetings import Meeting, ReportReceipt
+from bot.models.meetings import Meeting
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
+from bot.models.receipts import Receipt
 from bot.outbox import Content
 from bot.permissions import Action, can
 from bot.spreadsheets import csv_bytes, moment
@@ -364,13 +365,14 @@ async def report_open_items(turn: Turn) -> list[Node]:
     """Reports this person received and has not confirmed yet."""
     _, actor = turn.known
     rows = await turn.session.exec(
-        select(ReportReceipt.report_id).where(
-            ReportReceipt.person_id == actor.person_id,
-            col(ReportReceipt.acknowledged_at).is_(None),
+        select(Receipt.ref).where(
+            col(Receipt.ref).startswith(report_receipts.REF_PREFIX),
+            Receipt.person_id == actor.person_id,
+            col(Receipt.acknowledged_at).is_(None),
         )
     )
     items: list[Node] = []
-    for report_id in rows.all():
+    for report_id in (report_receipts.report_number(ref) for ref in rows.all()):
         report = await reports.get(turn.session, report_id)
         meeting = await meetings.get(turn.session, report.meeting_id)
         items.append(

@@ -63,19 +63,6 @@ class FinancialReport(SQLModel, table=True):
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
 
 
-class ReportReceipt(SQLModel, table=True):
-    """One recipient of a financial report, and when they pressed "Received"."""
-
-    __tablename__ = "report_receipt"
-    __table_args__ = (UniqueConstraint("report_id", "person_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    report_id: int = Field(foreign_key="financial_report.id", index=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
-    state_id: int | None = Field(default=None, foreign_key="member_state.id")
-    acknowledged_at: datetime | None = utc_field(nullable=True)
-
-
 class AttendanceAnswer(SQLModel, table=True):
     """A member state's answer for one meeting: one per state, changeable until the deadline."""
 

@@ -1,7 +1,7 @@
 """votes: votes, their seats, the append-only ballot trail, candidate slates
 
 Revision ID: 0004_votes
-Revises: 0001_foundation
+Revises: 0003_meetings
 Create Date: 2026-11-22 07:58:29.285781
 """
 
@@ -14,7 +14,7 @@ from bot.db import append_only_statements
 
 
 revision: str = '0004_votes'
-down_revision: str | Sequence[str] | None = '0001_foundation'
+down_revision: str | Sequence[str] | None = "0003_meetings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """surveys: surveys, their questions, submissions while open, anonymous responses after
 
 Revision ID: 0005_surveys
-Revises: 0001_foundation
+Revises: 0004_votes
 Create Date: 2026-11-22 07:51:40.740018
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0005_surveys'
-down_revision: str | Sequence[str] | None = '0001_foundation'
+down_revision: str | Sequence[str] | None = "0004_votes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ Open deadlines written before this revision get their `next_at` from the schedul
 next start (schedules.tick.fill_missing), so no reminder they owe is lost.
 
 Revision ID: 0006_schedules
-Revises: 0001_foundation
+Revises: 0005_surveys
 Create Date: 2026-11-22 08:02:19.291710
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0006_schedules'
-down_revision: str | Sequence[str] | None = '0001_foundation'
+down_revision: str | Sequence[str] | None = "0005_surveys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,9 +12,10 @@ from sqlmodel import col, select
 
 from bot.models.deadlines import Deadline, DeadlineStatus
 from bot.models.documents import StoredDocument
-from bot.models.meetings import FinancialReport, ReportReceipt
+from bot.models.meetings import FinancialReport
 from bot.models.outbox import OutboxMessage
 from bot.models.people import Person
+from bot.models.receipts import Receipt
 from bot.report_receipts import ReportAckKind
 from bot.reports import ReportDueKind
 from bot.rollover import KIND as ROLLOVER_KIND
@@ -341,17 +342,17 @@ async def test_forged_and_repeated_acknowledgements(harness: Harness) -> None:
     assert (await ana.last_callback_answer()).text == "No existe el informe R7."  # type: ignore[union-attr]
     await ana.press_data("rpt:1:nope", (await ana.last_message()).message_id)  # type: ignore[union-attr]
     assert (await ana.last_callback_answer()).text == "Ese botón ya no está activo."  # type: ignore[union-attr]
-    receipts = await rows(harness, ReportReceipt)
+    receipts = await rows(harness, Receipt)
     assert [r.acknowledged_at for r in receipts] == [None, None]
     message = next(m for m in ana.bot_messages() if m.document)
     await ana.press("Recibido", message_id=message.message_id)
     await harness.settle()
-    first = {r.person_id: r.acknowledged_at for r in await rows(harness, ReportReceipt)}
+    first = {r.person_id: r.acknowledged_at for r in await rows(harness, Receipt)}
     await harness.travel(timedelta(hours=3))
     # The button is gone, but an old copy of it (a reminder) pressed again changes nothing.
     await ana.press_data("rpt:1:ack", message.message_id)
     assert (await ana.last_callback_answer()).text == "Ya había confirmado la recepción."  # type: ignore[union-attr]
-    again = {r.person_id: r.acknowledged_at for r in await rows(harness, ReportReceipt)}
+    again = {r.person_id: r.acknowledged_at for r in await rows(harness, Receipt)}
     assert again == first and sum(1 for moment in again.values() if moment) == 1
 
 
@@ -477,7 +478,7 @@ async def test_acknowledgement_deadline_kind(harness: Harness) -> None:
     await ben.press("Received")
     await harness.settle()
     assert "Receipt confirmed on" in await text(ben)
-    assert all(r.acknowledged_at for r in await rows(harness, ReportReceipt))
+    assert all(r.acknowledged_at for r in await rows(harness, Receipt))
 
 
 async def _outbox_count(session) -> int:  # type: ignore[no-untyped-def]

@@ -35,3 +35,27 @@ async def test_audit_log_refuses_update_and_delete(db: Database) -> None:
         with pytest.raises(DBAPIError, match="append-only"):
             async with db.transaction() as session:
                 await session.exec(text(statement))  # type: ignore[call-overload]
+
+
+def test_one_line_of_migrations() -> None:
+    """Branches merged into main are chained: one head, so `upgrade head` is unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_migrations_go_down_and_up_again(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from alembic import command
+
+    from bot.db import alembic_config
+
+    assert isinstance(tmp_path, Path)
+    config = alembic_config(f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.db'}")
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
