@@ -242,11 +242,6 @@ def _print(limit: int, recipients: int, outbox: Figures, naive: Figures) -> None
 
 
 def main() -> int:
-    # httpcore asks which async library runs, on every request, by importing sniffio; anyio 4
-    # no longer installs it, so each request pays several failed imports (a scan of
-    # sys.path each). Both runs below skip that scan alike; installing sniffio does the same
-    # for the bot itself.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--rate", type=int, default=300)

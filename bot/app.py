@@ -84,7 +84,7 @@ def build_application(
         .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(settings.update_concurrency)
-        .connection_pool_size(max(64, settings.update_concurrency * 4))
+        .connection_pool_size(max(16, settings.update_concurrency * 2))
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
         .connect_timeout(settings.telegram_timeout)

@@ -29,7 +29,7 @@ class Harness(SandboxRun):
     ) -> None:
         overrides = {
             # Injected timeouts end quickly (the sandbox holds the call until we give up).
-            "TELEGRAM_TIMEOUT": 0.5,
+            "TELEGRAM_TIMEOUT": 1.0,
             **(settings_overrides or {}),
         }
         super().__init__(
