@@ -23,14 +23,17 @@ from bot.features import Feature, discover
 from bot.health import Heartbeat
 from bot.i18n import as_language
 from bot.ids import Subjects
+from bot.leader import Leader, lock_for
 from bot.models.people import Person
 from bot.sender import Sender
 from bot.services import Services
+from bot.telegram_request import AiohttpRequest
 from bot.updates import BotContext, BotData
 
 log = logging.getLogger(__name__)
 
 LATE_GROUP = 10
+MIN_CONNECT_TIMEOUT = 5.0  # seconds
 
 
 class ConfigError(Exception):
@@ -44,14 +47,23 @@ class BotApplication(Application):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self.updates_done = 0
         self.update_done = asyncio.Condition()
+        # Ids of updates taken from Telegram and not handled yet (bot.polling confirms only
+        # what is below the oldest of them).
+        self.in_hand: set[int] = set()
 
     async def process_update(self, update: object) -> None:
         try:
             await super().process_update(update)
         finally:
+            if isinstance(update, Update):
+                self.in_hand.discard(update.update_id)
             self.updates_done += 1
             async with self.update_done:
                 self.update_done.notify_all()
+
+    async def wait_update_done(self) -> None:
+        async with self.update_done:
+            await self.update_done.wait()
 
 
 def services_of(app: Application) -> Services:  # type: ignore[type-arg]
@@ -84,11 +96,10 @@ def build_application(
         .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(settings.update_concurrency)
-        .connection_pool_size(max(16, settings.update_concurrency * 2))
-        .read_timeout(settings.telegram_timeout)
-        .write_timeout(settings.telegram_timeout)
-        .connect_timeout(settings.telegram_timeout)
-        .pool_timeout(settings.telegram_timeout)
+        .request(_request(settings, max(16, settings.update_concurrency * 2)))
+        # getUpdates: one long poll at a time; PTB adds the poll's own timeout to the read
+        # timeout, which keeps at least its old 5 s of margin under a test's short one.
+        .get_updates_request(_request(settings, 1, least=MIN_CONNECT_TIMEOUT))
         # No AIORateLimiter: every message goes through the outbox sender, which paces itself
         # (bot.sender.Pacer) and reschedules on 429 instead of sleeping inside the request.
     )
@@ -119,6 +130,19 @@ def build_application(
     return app
 
 
+def _request(settings: Settings, pool_size: int, *, least: float = 0.0) -> AiohttpRequest:
+    return AiohttpRequest(
+        connection_pool_size=pool_size,
+        read_timeout=max(settings.telegram_timeout, least),
+        write_timeout=max(settings.telegram_timeout, least),
+        # Connecting and waiting for a pooled connection are bounded more loosely: a busy
+        # machine (or a test's short TELEGRAM_TIMEOUT) must not turn a slow accept into a
+        # failed start. An unanswered request is still cut at TELEGRAM_TIMEOUT.
+        connect_timeout=max(settings.telegram_timeout, MIN_CONNECT_TIMEOUT),
+        pool_timeout=max(settings.telegram_timeout, MIN_CONNECT_TIMEOUT),
+    )
+
+
 def _dialogs(features: Sequence[Feature]) -> dict[str, Dialog]:
     found: dict[str, Dialog] = {}
     for feature in features:
@@ -139,29 +163,49 @@ async def _log_error(update: object, context: BotContext) -> None:
 
 
 async def start_runtime(app: Application) -> None:  # type: ignore[type-arg]
-    """What runs alongside the handlers: states loaded, the sender, the menus, the schedule."""
+    """What runs alongside the handlers: states loaded, the menus, the heartbeat; and, on the
+    one replica that leads (bot.leader), the sender and the schedule."""
     services = services_of(app)
     services.bot_username = app.bot.username
     async with services.unit_of_work() as session:
         await states.ensure_states(session, services.settings.states_file)
     assert services.sender is not None
-    await services.sender.start()
     services.heartbeat = Heartbeat(services.settings.heartbeat_file)
     services.heartbeat.start()
     await commands.publish_defaults(app.bot, services.features)
     await refresh_admin_menus(app)
+    services.leader = Leader(
+        lock_for(services.settings.database_url, on_wake=services.sender.wake),
+        retry_seconds=services.settings.leader_retry_seconds,
+        on_elected=lambda: _lead(app),
+        on_lost=lambda: _follow(app),
+    )
+    await services.leader.start()
+
+
+async def _lead(app: Application) -> None:  # type: ignore[type-arg]
+    services = services_of(app)
     from schedules import start_schedules
 
+    assert services.sender is not None
+    await services.sender.start()
     await start_schedules(app, services)
 
 
-async def stop_runtime(app: Application) -> None:  # type: ignore[type-arg]
+async def _follow(app: Application) -> None:  # type: ignore[type-arg]
     services = services_of(app)
     from schedules import stop_schedules
 
     await stop_schedules(app, services)
     if services.sender is not None:
         await services.sender.stop()
+
+
+async def stop_runtime(app: Application) -> None:  # type: ignore[type-arg]
+    services = services_of(app)
+    if services.leader is not None:
+        await services.leader.stop()  # the leader's sender and schedule stop first
+        services.leader = None
     if services.heartbeat is not None:
         await services.heartbeat.stop()
 

@@ -8,7 +8,6 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
@@ -31,6 +30,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings()
     logs.setup(settings.log_level, as_json=settings.log_json)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if settings.webhook_url and secret is None:
+        # Before anything else runs: the error is the only line the operator sees.
+        print("error: WEBHOOK_SECRET is required in webhook mode", file=sys.stderr)
+        return 2
     try:
         app = build_application(settings)
     except ConfigError as exc:
@@ -40,20 +44,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     for key, value in settings.describe().items():
         print(f"{key}: {value}")
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        if secret is None:
-            print("error: WEBHOOK_SECRET is required in webhook mode", file=sys.stderr)
-            return 2
-        app.run_webhook(
+        assert secret is not None
+        from bot import webhook
+
+        # Not PTB's run_webhook: it answers Telegram before the update is handled (bot.webhook).
+        webhook.run(
+            app,
+            url=settings.webhook_url,
+            secret=secret,
             listen=settings.webhook_listen,
             port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
             allowed_updates=["message", "callback_query", "my_chat_member"],
         )
     else:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        from bot import polling
+
+        # Not PTB's run_polling: it confirms updates before they are handled (bot.polling).
+        polling.run(app, allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0
 
 

@@ -6,7 +6,7 @@ production and tests alike (no second notion of time to keep in step).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -54,3 +54,8 @@ def as_utc(moment: datetime) -> datetime:
 
 def days_between(earlier: date, later: date) -> int:
     return (later - earlier).days
+
+
+def as_seconds(value: float | timedelta) -> float:
+    """A duration Telegram gave (PTB: seconds, or a timedelta with PTB_TIMEDELTA) in seconds."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

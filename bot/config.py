@@ -19,7 +19,10 @@ _PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "<token>", "xxx
 class Settings(BaseSettings):
     """Everything the bot reads from its environment, in one place."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty `NAME=` (as in .env.example) means unset, not an empty value.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     bot_token: SecretStr | None = Field(default=None, validation_alias="BOT_TOKEN")
     telegram_base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="TELEGRAM_BASE_URL")
@@ -95,6 +98,9 @@ class Settings(BaseSettings):
     )
     # Days before 1 November on which the TS is reminded to set the incoming PPT.
     ppt_reminder_days: list[int] = Field(default=[31, 14, 3], validation_alias="PPT_REMINDER_DAYS")
+    # Several replicas: followers try to take the lead this often, and the leader checks that
+    # it still holds it (bot.leader); failover takes at most about this long.
+    leader_retry_seconds: float = Field(default=10.0, gt=0, validation_alias="LEADER_RETRY_SECONDS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=False, validation_alias="LOG_JSON")
 

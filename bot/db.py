@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,11 +48,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     transaction, so that a transaction which reads and then writes never fails with "database
     is locked" half-way (SQLite's deferred transactions cannot upgrade a read lock safely)."""
     parsed = make_url(url)
+    # A database error's message would otherwise carry its statement's parameters (what
+    # people typed) into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", _one_call_aiosqlite())
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -75,6 +82,58 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _one_call_aiosqlite() -> Any:
+    """SQLAlchemy's aiosqlite adapter, making one call into the connection's thread per
+    statement instead of four (cursor, execute, fetch, close). Each call is a hand-off between
+    threads that costs more than a simple query itself (bench/load.py)."""
+    import sqlite3
+
+    import aiosqlite
+    from sqlalchemy.dialects.sqlite import aiosqlite as adapter
+
+    class Cursor(adapter.AsyncAdapt_aiosqlite_cursor):
+        __slots__ = ()
+
+        def execute(self, operation: Any, parameters: Any = None) -> Any:
+            connection = self._connection
+
+            def run() -> tuple[Any, int, int, list[Any] | None]:
+                # In aiosqlite's thread: the whole statement, rows included.
+                cursor = connection._conn.cursor()
+                try:
+                    cursor.execute(operation, () if parameters is None else parameters)
+                    if cursor.description:
+                        return cursor.description, -1, -1, cursor.fetchall()
+                    return None, cursor.lastrowid or 0, cursor.rowcount, None
+                finally:
+                    cursor.close()
+
+            try:
+                described, lastrowid, rowcount, rows = self.await_(connection._execute(run))
+            except Exception as error:
+                self._adapt_connection._handle_exception(error)
+            self.description, self.lastrowid, self.rowcount = described, lastrowid, rowcount
+            if rows is not None:
+                self._rows = deque(rows)
+
+    class Connection(adapter.AsyncAdapt_aiosqlite_connection):
+        __slots__ = ()
+
+        def cursor(self, server_side: bool = False) -> Any:
+            return super().cursor(server_side) if server_side else Cursor(self)
+
+    class Dbapi(adapter.AsyncAdapt_aiosqlite_dbapi):
+        def connect(self, *args: Any, **kwargs: Any) -> Any:
+            connection = super().connect(*args, **kwargs)
+            return Connection(self, connection._connection)
+
+    return Dbapi(aiosqlite, sqlite3)
+
+
+# How long a transaction waits for SQLite's one writer, as busy_timeout does across processes.
+WRITER_TIMEOUT = 30.0
+
+
 class Database:
     """The engine and a session factory; `transaction()` is the unit of work."""
 
@@ -82,6 +141,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time, and every transaction here writes (BEGIN IMMEDIATE).
+        # Queued here, each gets the database the moment the last one ends; left to SQLite, a
+        # waiting connection polls with sleeps of up to 100 ms, which under load cost far more
+        # than the transactions themselves (bench/load.py).
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,8 +154,17 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        if self._writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with asyncio.timeout(WRITER_TIMEOUT):
+            await self._writer.acquire()
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            self._writer.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -107,10 +180,32 @@ def alembic_config(url: str) -> Any:
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the schema up to date (`python -m bot db upgrade`; also run at start)."""
+    """Bring the schema up to date (`python -m bot db upgrade`; also run at start).
+
+    Processes starting together (replicas, the CLI beside the bot) take turns: PostgreSQL
+    through an advisory lock in migrations/env.py; SQLite through an exclusive lock on a file
+    beside the database, because Alembic does not run SQLite's migrations in one transaction,
+    so a second process could read the version before the first has finished."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    with _sqlite_migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    parsed = make_url(url)
+    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    path = Path(database).with_name(Path(database).name + ".migrating")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released on close, or by the kernel
+        yield
 
 
 async def upgrade_async(url: str, revision: str = "heads") -> None:

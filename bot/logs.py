@@ -6,17 +6,35 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-# Bot tokens look like 123456:ABC-...; they also appear inside Telegram URLs.
-_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+# Bot tokens look like 123456:ABC-...; inside Telegram URLs they follow "/bot" directly, where
+# a word boundary would not match, so only a digit before the id rules a match out.
+_TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{20,}")
+
+# Libraries whose debug output is the content itself: PTB logs every update it receives and
+# every call's parameters (what people wrote, what the bot said), aiosqlite every statement
+# with its values. They stay at INFO whatever LOG_LEVEL says; our own loggers follow it.
+_CONTENT_LOGGERS = ("telegram", "aiosqlite")
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub("<token>", text)
 
 
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if _TOKEN.search(message):
-            record.msg, record.args = _TOKEN.sub("<token>", message), None
+            record.msg, record.args = redact(message), None
         return True
+
+
+class PlainFormatter(logging.Formatter):
+    """The human format; tracebacks too are redacted (an HTTP error names its URL)."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
 
 
 class JsonFormatter(logging.Formatter):
@@ -28,7 +46,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -38,7 +56,7 @@ def setup(level: str = "INFO", *, as_json: bool = False) -> None:
     handler.setFormatter(
         JsonFormatter()
         if as_json
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        else PlainFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -47,3 +65,6 @@ def setup(level: str = "INFO", *, as_json: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    floor = max(logging.INFO, root.level)
+    for name in _CONTENT_LOGGERS:
+        logging.getLogger(name).setLevel(floor)

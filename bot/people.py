@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, delete, select
+from sqlalchemy import bindparam
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
@@ -21,6 +22,33 @@ from bot.text import Tr
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
     return (await session.exec(select(Person).where(Person.telegram_id == telegram_id))).first()
+
+
+# Built once: composing the statement costs more Python than running it (py-spy, bench/load.py).
+_WITH_ROLES = (
+    select(
+        Person,
+        MemberState,
+        select(func.aggregate_strings(col(PersonRole.role), ","))
+        .where(PersonRole.person_id == Person.id)
+        .scalar_subquery(),
+    )
+    .outerjoin(MemberState, col(Person.state_id) == col(MemberState.id))
+    .where(Person.telegram_id == bindparam("telegram_id"))
+)
+
+
+async def with_roles_by_telegram_id(
+    session: AsyncSession, telegram_id: int
+) -> tuple[Person, frozenset[Role], MemberState | None] | None:
+    """The person, their roles and their member state in one statement: what every update
+    needs first (bench/load.py). While the caller holds the state, `session.get` of it
+    costs no statement (the session's identity map only holds objects weakly)."""
+    row = (await session.exec(_WITH_ROLES, params={"telegram_id": telegram_id})).first()
+    if row is None:
+        return None
+    person, state, names = row
+    return person, frozenset(Role(name) for name in (names or "").split(",") if name), state
 
 
 async def roles_of(session: AsyncSession, person_id: int) -> frozenset[Role]:
@@ -95,9 +123,18 @@ async def add_person(
     return person
 
 
-async def actor_for(session: AsyncSession, person: Person, now: datetime, tz: ZoneInfo) -> Actor:
+async def actor_for(
+    session: AsyncSession,
+    person: Person,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    roles: frozenset[Role] | None = None,
+) -> Actor:
+    """What the permission rules see of `person` at `now` (`roles`, if already loaded)."""
     assert person.id is not None
-    roles = await roles_of(session, person.id)
+    if roles is None:
+        roles = await roles_of(session, person.id)
     state = await session.get(MemberState, person.state_id) if person.state_id else None
     troika = await troika_at(session, now, tz)
     speaks = bool(roles & STATE_ROLES) and state is not None

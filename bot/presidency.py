@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +15,12 @@ from bot.models.people import MemberState, Presidency
 from bot.permissions import Action, Actor, require
 from bot.states import by_code, state_name
 from bot.text import Join, Node, Tr
+
+_AROUND = select(Presidency).where(
+    col(Presidency.term_year) >= bindparam("first"), col(Presidency.term_year) <= bindparam("last")
+)
+# session.info key of the presidencies read in this transaction
+PRESIDENCIES = "presidencies"
 
 
 async def set_ppt(
@@ -46,6 +53,7 @@ async def set_ppt(
     row.state_id, row.set_by_id, row.set_at = state.id, actor.person_id, now
     session.add(row)
     await session.flush()
+    session.info.pop(PRESIDENCIES, None)
     await audit.record(
         session,
         action="ppt.set",
@@ -59,12 +67,13 @@ async def set_ppt(
 
 
 async def presidencies(session: AsyncSession, around: int) -> dict[int, int]:
-    rows = await session.exec(
-        select(Presidency).where(
-            col(Presidency.term_year) >= around - 1, col(Presidency.term_year) <= around + 1
-        )
-    )
-    return {p.term_year: p.state_id for p in rows.all()}
+    """The PPT of the terms around `around`. Read once per transaction (an update asks for
+    the Troika for its Actor and often again in its handler); set_ppt forgets it."""
+    known: dict[int, dict[int, int]] = session.info.setdefault(PRESIDENCIES, {})
+    if around not in known:
+        rows = await session.exec(_AROUND, params={"first": around - 1, "last": around + 1})
+        known[around] = {p.term_year: p.state_id for p in rows.all()}
+    return dict(known[around])
 
 
 async def troika_at(session: AsyncSession, now: datetime, tz: ZoneInfo) -> terms.Troika:

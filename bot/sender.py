@@ -31,7 +31,7 @@ from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.clock import Clock, as_utc
+from bot.clock import Clock, as_seconds, as_utc
 from bot.db import Database
 from bot.documents import DocumentStore
 from bot.i18n import is_language
@@ -51,6 +51,7 @@ IDLE_WAIT = 60.0  # seconds asleep with nothing queued (a wake() ends it at once
 GROUP_INTERVAL = 3.0  # seconds: Telegram allows 20 messages per minute in a group
 MAX_CONCURRENT_REQUESTS = 8
 MAX_BATCH = 2 * MAX_CONCURRENT_REQUESTS
+SETTLE_WINDOW = 0.02  # seconds: answers this close together are recorded together
 # Telegram answers this when an edit changes nothing; the message is as we want it.
 _NOT_MODIFIED = "message is not modified"
 
@@ -267,16 +268,56 @@ class Sender:
             await self._update_progress(now)
             return 0
         rows, people, documents, targets = batch
-        results = await asyncio.gather(
-            *(self._deliver(row, people, documents, targets) for row in rows)
-        )
+        await self._deliver_batch(rows, people, documents, targets)
         now = self.clock.now()
-        await self._settle(rows, results, now)
         # Between batches, progress every few seconds is enough; when the sender runs out of
         # work (the branch above) it is brought up to date, so a finished broadcast says so.
         if self._progress_at is None or now - self._progress_at >= PROGRESS_EVERY:
             await self._update_progress(now)
         return len(rows)
+
+    async def _deliver_batch(
+        self,
+        rows: Sequence[OutboxMessage],
+        people: dict[int, Person],
+        documents: dict[int, StoredDocument],
+        targets: dict[int, OutboxMessage],
+    ) -> None:
+        """Send the batch, recording each answer as soon as it comes.
+
+        A message Telegram accepted but we have not yet recorded is sent again after a crash,
+        so answers are written while the rest of the batch is still going: what can repeat is
+        what was in flight, not the whole batch. Answers that arrive within SETTLE_WINDOW of
+        each other, or while one is being written, are written together."""
+        by_id = {row.id: row for row in rows}
+        flooded: set[int] = set()
+        failure: BaseException | None = None
+        waiting = {
+            asyncio.ensure_future(self._deliver(row, people, documents, targets)) for row in rows
+        }
+        try:
+            while waiting:
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if waiting:
+                    # Answers a few milliseconds apart share one write: one transaction per
+                    # answer costs about 40% more CPU under load (docs/decisions.md).
+                    more, waiting = await asyncio.wait(waiting, timeout=SETTLE_WINDOW)
+                    done |= more
+                results = []
+                for task in done:
+                    if task.exception() is not None:
+                        failure = failure or task.exception()
+                    else:
+                        results.append(task.result())
+                if results:
+                    await self._settle(
+                        [by_id[r.row_id] for r in results], results, self.clock.now(), flooded
+                    )
+        finally:
+            for task in waiting:  # cancelled (not stopped): the rows stay in flight, recovered
+                task.cancel()
+        if failure is not None:
+            raise failure
 
     async def _claim(
         self, now: datetime
@@ -305,6 +346,12 @@ class Sender:
                     .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
                     # A few more than may go, for chats still waiting out their interval.
                     .limit(min(_CANDIDATES, 4 * capacity))
+                    # PostgreSQL: a row another sender is claiming is skipped, and one it has
+                    # claimed meanwhile no longer matches `pending` when re-checked, so two
+                    # senders (a leader and one that has not yet noticed it lost the lead)
+                    # never claim one row twice. SQLite ignores it: BEGIN IMMEDIATE already
+                    # serialises claims.
+                    .with_for_update(skip_locked=True)
                 )
             ).all()
             targets = await self._targets(session, heads)
@@ -449,7 +496,9 @@ class Sender:
             new_id = sent.message_id if isinstance(sent, TgMessage) else message_id
             return Result(row.id, Outcome.SENT, message_id=new_id, file_id=file_id)
         except RetryAfter as exc:
-            return Result(row.id, Outcome.RETRY, error="429", retry_after=_seconds(exc.retry_after))
+            return Result(
+                row.id, Outcome.RETRY, error="429", retry_after=as_seconds(exc.retry_after)
+            )
         except Forbidden as exc:
             return Result(row.id, Outcome.BLOCKED, error=f"403 {exc.message}"[:300])
         except BadRequest as exc:
@@ -498,12 +547,17 @@ class Sender:
         return message, file_id if document.telegram_file_id is None else None
 
     async def _settle(
-        self, rows: Sequence[OutboxMessage], results: Sequence[Result], now: datetime
+        self,
+        rows: Sequence[OutboxMessage],
+        results: Sequence[Result],
+        now: datetime,
+        flooded: set[int],
     ) -> None:
+        """Record answers; `flooded` collects the chats of this batch that got a 429."""
         by_id = {r.id: r for r in rows}
-        flooded = {
+        flooded.update(
             by_id[r.row_id].chat_id for r in results if r.outcome is Outcome.RETRY and r.retry_after
-        }
+        )
         async with self.db.transaction() as session:
             loaded = await session.exec(
                 select(OutboxMessage).where(col(OutboxMessage.id).in_([r.row_id for r in results]))
@@ -631,10 +685,6 @@ def _heads_query(*columns: Any) -> Any:
     )
     wanted = select(*columns) if columns else select(OutboxMessage)
     return wanted.where(col(OutboxMessage.id).in_(unsettled))
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _markup(renderer: Renderer, buttons: Keyboard | None) -> InlineKeyboardMarkup | None:

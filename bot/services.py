@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.features import Feature, VoteClosedListener
     from bot.health import Heartbeat
     from bot.ids import Subjects
+    from bot.leader import Leader
     from bot.sender import Sender
     from schedules.jobs import DeadlineScheduler
 
@@ -43,6 +44,8 @@ class Services:
     vote_listeners: list[VoteClosedListener] = field(default_factory=list)
     # The running deadline scheduler (schedules/), while the bot runs.
     scheduler: DeadlineScheduler | None = None
+    # Whether this replica runs the sender and the scheduler (bot.leader).
+    leader: Leader | None = None
 
     @classmethod
     def create(cls, settings: Settings, *, db: Database | None = None) -> Services:
@@ -66,3 +69,5 @@ class Services:
     def wake_sender(self) -> None:
         if self.sender is not None:
             self.sender.wake()
+        if self.leader is not None:
+            self.leader.poke()  # a follower tells the leader, whose sender drains the outbox

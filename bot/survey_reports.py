@@ -20,7 +20,6 @@ from bot.permissions import Action, Actor, can, require
 from bot.presidency import ppt_state
 from bot.roles import STATE_ROLES, Role
 from bot.services import Services
-from bot.survey_charts import render_chart_async
 from bot.survey_exports import ExportFile, csv_export, xlsx_export
 from bot.survey_messages import (
     chart_caption,
@@ -79,6 +78,10 @@ class ResultFiles:
 
     async def chart(self, lang: Language) -> StoredDocument | None:
         if lang not in self._charts:
+            # matplotlib takes about a second to import: only when a chart is drawn, not at
+            # every start of the bot.
+            from bot.survey_charts import render_chart_async
+
             chart = await render_chart_async(self.results, lang, self.services.clock.tz)
             self._charts[lang] = (
                 None

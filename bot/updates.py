@@ -73,6 +73,8 @@ class Turn:
     person: Person | None = None
     actor: Actor | None = None
     _answer: tuple[Node, bool] | None = field(default=None, repr=False)
+    # The person's member state, loaded with them: held so that the session keeps it.
+    _held: object = field(default=None, repr=False)
     _after_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list, repr=False)
 
     # ---- what the update says ---------------------------------------------------------
@@ -200,6 +202,12 @@ async def handle(
     services = context.services
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
+        if update.callback_query is not None and user is not None:
+            # A press with no chat (a message sent in inline mode, which this bot never
+            # sends): nothing to act on, but the client must not be left spinning.
+            lang = negotiate(user.language_code, as_language(services.settings.default_language))
+            stale = (Tr("That button is no longer active."), True)
+            await _answer_query(update.callback_query, services, lang, stale)
         return
     if chat.type != ChatType.PRIVATE:
         await _refuse_group(update, context, services)
@@ -210,17 +218,23 @@ async def handle(
         turn: Turn | None = None
         try:
             async with services.db.transaction() as session:
-                person = await people.by_telegram_id(session, user.id)
+                found = await people.with_roles_by_telegram_id(session, user.id)
+                person, roles, turn_state = (
+                    found if found is not None else (None, frozenset(), None)
+                )
                 if person is not None:
                     lang = as_language(person.language, lang)
                 set_language(lang)
                 turn = Turn(update, context, services, session, now, lang, chat.id, user.id)
+                turn._held = turn_state
                 if person is not None and person.active:
                     if person.blocked_bot:  # they are writing to us: they unblocked the bot
                         person.blocked_bot = False
                         session.add(person)
                     turn.person = person
-                    turn.actor = await people.actor_for(session, person, now, services.clock.tz)
+                    turn.actor = await people.actor_for(
+                        session, person, now, services.clock.tz, roles=roles
+                    )
                 elif not strangers:
                     await answer_stranger(turn)
                     return
@@ -251,7 +265,10 @@ async def handle(
             services.wake_sender()
             if update.callback_query is not None:
                 await _answer_query(
-                    update.callback_query, services, turn.lang if turn else lang, turn
+                    update.callback_query,
+                    services,
+                    turn.lang if turn else lang,
+                    turn._answer if turn else None,
                 )
 
 
@@ -282,14 +299,14 @@ async def _tell(
 
 
 async def _answer_query(
-    query: CallbackQuery, services: Services, lang: Language, turn: Turn | None
+    query: CallbackQuery, services: Services, lang: Language, answer: tuple[Node, bool] | None
 ) -> None:
     """Every press is answered, or the person's client shows a spinner. This is the one call
     that does not go through the outbox: an answer is only useful within seconds, and
     Telegram refuses late ones."""
     text, alert = None, False
-    if turn is not None and turn._answer is not None:
-        node, alert = turn._answer
+    if answer is not None:
+        node, alert = answer
         text = services.outbox.renderer(lang).plain(node)
         if len(text) > MAX_ALERT:
             text = text[: MAX_ALERT - 1] + "…"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -12,6 +13,11 @@ from bot.db import UTCDateTime, create_engine
 from bot.models import load_all
 
 target_metadata = load_all()
+
+# Replicas starting together all migrate at start: on PostgreSQL the first takes this lock
+# for its migration's transaction, the others wait and then find the schema up to date.
+# (SQLite: bot.db.upgrade holds a file lock for the whole run.)
+MIGRATION_LOCK = 0x52434D4D4947  # "RCMMIG"
 
 
 def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
@@ -32,6 +38,8 @@ def _run(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

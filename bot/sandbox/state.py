@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,10 +187,15 @@ class SimBot:
             except TimeoutError:
                 continue
 
-    async def wait_changed(self, at_most: float) -> None:
-        """Wait until the queue changes, or ``at_most`` seconds (webhook sender)."""
+    def wait_changed(self, at_most: float) -> Awaitable[None]:
+        """Wait until the queue changes, or ``at_most`` seconds (webhook sender). A change from
+        the moment of the call counts, even before the waiting starts."""
+        return self._wait_for(self._changed, at_most)
+
+    @staticmethod
+    async def _wait_for(changed: asyncio.Event, at_most: float) -> None:
         try:
-            await asyncio.wait_for(self._changed.wait(), at_most)
+            await asyncio.wait_for(changed.wait(), at_most)
         except TimeoutError:
             return
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 
@@ -11,10 +12,13 @@ from bot.sandbox.state import SimBot
 
 
 class WebhookSender:
-    """One delivery task per bot with a webhook; updates go out one at a time, in order.
+    """One delivery task per bot with a webhook. As Telegram does, up to the webhook's
+    ``max_connections`` updates are out at once (one connection: one at a time, in order), and
+    an update leaves the queue only when the bot answers it with 2xx.
 
-    Failed deliveries are retried with a growing pause (``retry_delay`` doubling up to
-    ``max_retry_delay``) and recorded as ``last_error_date`` / ``last_error_message``.
+    Failed deliveries (non-2xx, refused or broken connections, timeouts) are retried with a
+    growing pause (``retry_delay`` doubling up to ``max_retry_delay``) and recorded as
+    ``last_error_date`` / ``last_error_message``.
     """
 
     def __init__(
@@ -33,6 +37,7 @@ class WebhookSender:
         self._session: aiohttp.ClientSession | None = None
         self.attempts = 0
         self.failures = 0
+        self._delay = retry_delay
 
     def ensure(self, bot: SimBot) -> None:
         task = self._tasks.get(bot.token)
@@ -57,13 +62,30 @@ class WebhookSender:
         return self._session
 
     async def _run(self, bot: SimBot) -> None:
-        delay = self.retry_delay
-        while bot.webhook is not None and not bot.closed:
-            if not bot.pending:
-                await bot.wait_changed(1.0)
-                continue
-            hook = bot.webhook
-            update = bot.pending[0]
+        # As Telegram: up to max_connections updates out at once, each retried until answered
+        # 2xx; a bot that answers only once an update is handled has that many in hand.
+        out: dict[int, asyncio.Task[None]] = {}
+        try:
+            while bot.webhook is not None and not bot.closed:
+                free = bot.webhook.max_connections - len(out)
+                for update in [u for u in bot.pending if u["update_id"] not in out][:free]:
+                    out[update["update_id"]] = asyncio.create_task(self._deliver(bot, update))
+                changed = asyncio.ensure_future(bot.wait_changed(1.0))
+                await asyncio.wait({changed, *out.values()}, return_when=asyncio.FIRST_COMPLETED)
+                changed.cancel()
+                for update_id in [i for i, task in out.items() if task.done()]:
+                    out.pop(update_id).result()
+        finally:
+            for task in out.values():
+                task.cancel()
+            await asyncio.gather(*out.values(), return_exceptions=True)
+
+    async def _deliver(self, bot: SimBot, update: dict[str, Any]) -> None:
+        """Post one update until the bot answers 2xx (or it is no longer pending)."""
+        update_id = update["update_id"]
+        while (hook := bot.webhook) is not None and not bot.closed:
+            if not any(u["update_id"] == update_id for u in bot.pending):
+                return  # dropped meanwhile (deleteWebhook / setWebhook with drop_pending_updates)
             headers = {"Content-Type": "application/json"}
             if hook.secret_token:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
@@ -81,15 +103,16 @@ class WebhookSender:
             except aiohttp.ClientError as exc:
                 error = f"Connection failed: {exc.__class__.__name__}"
             if error is None:
-                delay = self.retry_delay
+                self._delay = self.retry_delay
                 hook.delivered += 1
-                if bot.pending and bot.pending[0]["update_id"] == update["update_id"]:
-                    bot.pending.pop(0)
+                bot.pending = [u for u in bot.pending if u["update_id"] != update_id]
                 bot.notify()
-                continue
+                return
             self.failures += 1
             hook.last_error_date = int(self._now())
             hook.last_error_message = error
             bot.notify()
+            # One pause for the whole webhook, growing while deliveries keep failing.
+            delay = self._delay
+            self._delay = min(delay * 2, self.max_retry_delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_retry_delay)

@@ -13,6 +13,7 @@ import telegram
 from telegram.request import HTTPXRequest
 
 from bot.sandbox import BotApiServer, SimBot
+from bot.telegram_request import AiohttpRequest
 
 TOKEN = "123456:SANDBOX-test_token"
 
@@ -44,16 +45,17 @@ def sim_bot(sandbox: BotApiServer) -> SimBot:
     return sandbox.bots[TOKEN]
 
 
-@pytest.fixture
-async def ptb(sandbox: BotApiServer) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot client pointed at the sandbox."""
-    request = HTTPXRequest(read_timeout=2.0, connect_timeout=2.0)
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def ptb(sandbox: BotApiServer, request: pytest.FixtureRequest) -> AsyncIterator[telegram.Bot]:
+    """The real python-telegram-bot client pointed at the sandbox, with PTB's own HTTP client
+    (httpx) and with the bot's (bot.telegram_request): both must see the same sandbox."""
+    kind = HTTPXRequest if request.param == "httpx" else AiohttpRequest
     bot = telegram.Bot(
         TOKEN,
         base_url=sandbox.base_url,
         base_file_url=sandbox.base_file_url,
-        request=request,
-        get_updates_request=HTTPXRequest(read_timeout=5.0),
+        request=kind(read_timeout=2.0, connect_timeout=2.0),
+        get_updates_request=kind(read_timeout=5.0),
     )
     async with bot:
         yield bot

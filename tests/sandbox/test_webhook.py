@@ -23,11 +23,16 @@ class Receiver:
     received: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     calls: int = 0
+    gate: asyncio.Event | None = None  # when set up, requests wait for it before the answer
+    entered: list[int] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls += 1
         if self.calls <= self.fail_first:
             return web.Response(status=500)
+        if self.gate is not None:
+            self.entered.append((await request.json())["update_id"])
+            await self.gate.wait()
         self.received.append(
             (await request.json(), request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
         )
@@ -146,3 +151,78 @@ async def test_webhook_must_be_a_loopback_url(api: RawApi) -> None:
     assert "loopback" in answer.description
     bad = await api("setWebhook", url="ftp://127.0.0.1/x")
     assert bad.description == "Bad Request: invalid webhook URL specified"
+
+
+async def test_updates_go_out_up_to_max_connections_and_leave_only_when_answered(
+    sandbox: BotApiServer, api: RawApi, receiver: Receiver
+) -> None:
+    """As Telegram: several deliveries at once, each kept pending until the bot answers."""
+    receiver.gate = release = asyncio.Event()
+    held = receiver.entered
+    await api("setWebhook", url=receiver.url, max_connections=3)
+    ana = sandbox.user("ana")
+    for i in range(5):
+        await ana.send(f"m{i}")
+    bot = sandbox.default_bot
+    for _ in range(200):
+        if len(held) == 3:
+            break
+        await bot.wait_changed(0.05)
+    await asyncio.sleep(0.1)  # room for a fourth delivery, which must not start
+    assert sorted(held) == [1, 2, 3]
+    assert (await api("getWebhookInfo")).result["pending_update_count"] == 5
+    release.set()
+    for _ in range(200):
+        if not bot.pending:
+            break
+        await bot.wait_changed(0.05)
+    assert sorted(held) == [1, 2, 3, 4, 5]
+    assert bot.webhook is not None and bot.webhook.delivered == 5
+
+
+async def test_an_update_whose_receiver_died_is_delivered_again_when_one_listens(
+    sandbox: BotApiServer, api: RawApi
+) -> None:
+    """A bot killed while an update was in hand gets it again once it listens again."""
+    taken = asyncio.Event()
+
+    async def dies(request: web.Request) -> web.Response:
+        taken.set()
+        request.transport.close()  # type: ignore[union-attr]  # the process is gone
+        return web.Response(text="never sent")
+
+    first = web.Application()
+    first.router.add_post("/hook", dies)
+    runner = web.AppRunner(first, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    await api("setWebhook", url=f"http://127.0.0.1:{port}/hook")
+    await sandbox.user("ana").send("in hand")
+    await asyncio.wait_for(taken.wait(), 5)
+    await runner.cleanup()
+    bot = sandbox.default_bot
+    for _ in range(200):
+        if bot.webhook is not None and bot.webhook.last_error_message == "Connection refused":
+            break
+        await bot.wait_changed(0.05)
+    assert bot.webhook is not None and bot.webhook.last_error_message == "Connection refused"
+    assert len(bot.pending) == 1
+
+    again = Receiver()
+    second = web.Application()
+    second.router.add_post("/hook", again.handle)
+    runner = web.AppRunner(second, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await asyncio.wait_for(again.arrived.wait(), 10)
+        assert [u["message"]["text"] for u, _ in again.received] == ["in hand"]
+        for _ in range(100):
+            if not bot.pending:
+                break
+            await bot.wait_changed(0.05)
+        assert bot.pending == []
+    finally:
+        await runner.cleanup()
