@@ -583,7 +583,8 @@ class Sender:
                             self.pacer.pause_all(now + wait)
                         self.stats["429"] += 1
                     else:
-                        wait = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
+                        row.failures += 1
+                        wait = min(timedelta(seconds=2 ** min(row.failures, 10)), MAX_BACKOFF)
                     row.status = OutboxStatus.PENDING
                     row.next_attempt_at = now + wait
                     row.last_error = result.error

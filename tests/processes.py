@@ -68,13 +68,17 @@ async def wait_until(
     check: Callable[[], Awaitable[bool]],
     what: str,
     timeout: float = 30.0,  # noqa: ASYNC109
+    *,
+    explain: Callable[[], Awaitable[str]] | None = None,
 ) -> None:
-    """`wait_for` for a condition that must be awaited (a database query)."""
+    """`wait_for` for a condition that must be awaited (a database query); on a timeout,
+    `explain` says what the state was (a failure on CI is read from its log alone)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not await check():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            detail = f"\n{await explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
         await asyncio.sleep(POLL * 5)
 
 
@@ -127,6 +131,34 @@ async def outbox_settled(db: Database) -> bool:
             select(func.count()).select_from(Broadcast).where(col(Broadcast.finished_at).is_(None))
         )
         return waiting.one() == 0 and open_broadcasts.one() == 0
+
+
+async def outbox_unsettled(db: Database, limit: int = 40) -> str:
+    """The rows still to send and the open broadcasts, one line each: why `outbox_settled`
+    does not hold yet."""
+    async with db.transaction() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage)
+                .where(
+                    col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT])
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            )
+        ).all()
+        broadcasts = (
+            await session.exec(select(Broadcast).where(col(Broadcast.finished_at).is_(None)))
+        ).all()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    lines = [f"unsettled at {now} (first {limit}):"]
+    lines += [
+        f"  row {r.id} chat {r.chat_id} {r.method} {r.status} attempts {r.attempts} "
+        f"next {r.next_attempt_at} target {r.target_id} error {r.last_error!r}"
+        for r in rows
+    ]
+    lines += [f"  broadcast {b.id} open, progress row {b.progress_id}" for b in broadcasts]
+    return "\n".join(lines)
 
 
 class BotProcess:
@@ -311,6 +343,12 @@ class BotProcess:
 
     # ---- what it logged -----------------------------------------------------------------
 
+    def tail(self, lines: int = 30) -> str:
+        """The last lines the current (or last) run wrote to stderr."""
+        if self.runs == 0:
+            return ""
+        return "\n".join(self.stderr().splitlines()[-lines:])
+
     def log_entries(self) -> list[dict[str, Any]]:
         """Every stderr line of every run as JSON (fails on a line that is not JSON)."""
         entries = []
@@ -396,6 +434,7 @@ __all__ = [
     "free_port",
     "member",
     "outbox_settled",
+    "outbox_unsettled",
     "sandbox",
     "wait_for",
     "wait_until",

@@ -55,7 +55,10 @@ class OutboxMessage(SQLModel, table=True):
     target_message_id: int | None = bigint_field(nullable=True)
     priority: int = Field(default=5)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
-    attempts: int = 0
+    attempts: int = 0  # times claimed to go (429s and crashes included)
+    # Network errors and 5xx in a row: the backoff grows with these alone, since a 429 says
+    # its own wait and a row in flight at a crash did not fail.
+    failures: int = 0
     next_attempt_at: datetime = utc_field()
     last_error: str | None = Field(default=None, max_length=300)
     telegram_message_id: int | None = bigint_field(nullable=True)

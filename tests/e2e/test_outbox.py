@@ -37,9 +37,27 @@ async def test_failures_delay_but_never_lose_or_double(harness: Harness, kind: s
     assert [m.text for m in ana.bot_messages()] == ["hello"]
     (row,) = await _rows(harness)
     assert row.status == OutboxStatus.SENT and row.attempts == 4
+    # A 429 names its own wait; only network errors and 5xx grow the backoff.
+    assert row.failures == (0 if kind == "429" else 3)
     if kind == "429":
         # Three waits of retry_after seconds each: the sender honoured them.
         assert harness.now - start >= timedelta(seconds=12)
+
+
+async def test_floods_do_not_lengthen_the_backoff_of_a_later_error(harness: Harness) -> None:
+    # Four 429s then a 502: the row waits 4 x 1 s, then 2 s for its first failure. Were the
+    # backoff counted from attempts, the 502 would cost 2^5 = 32 s: how a message got stuck
+    # for minutes in the crash drill, behind floods and kills.
+    ana, person = await harness.person("ana", "focal_point", "MX")
+    harness.server.faults.fail_next(4, "429", methods=["sendMessage"], retry_after=1)
+    harness.server.faults.fail_next(1, "502", methods=["sendMessage"])
+    start = harness.now
+    await _queue(harness, person, "after the flood")
+    await harness.settle()
+    assert [m.text for m in ana.bot_messages()] == ["after the flood"]
+    (row,) = await _rows(harness)
+    assert (row.attempts, row.failures) == (6, 1)
+    assert harness.now - start < timedelta(seconds=10)
 
 
 async def test_lost_reply_may_repeat_the_message_in_flight_once(harness: Harness) -> None:

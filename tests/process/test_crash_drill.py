@@ -39,6 +39,7 @@ from tests.processes import (
     WatchedServer,
     member,
     outbox_settled,
+    outbox_unsettled,
     wait_for,
     wait_until,
 )
@@ -189,7 +190,13 @@ async def test_crash_drill(
     await wait_until(lambda: _count_ballots(db, vote.id), "every press recorded", timeout=90)
     await tess.send(f"/close V{vote.id}")
     await wait_until(lambda: _closed(db, vote.id), "the vote closed", timeout=60)
-    await wait_until(lambda: outbox_settled(db), "every message sent", timeout=120)
+
+    async def explain() -> str:
+        return f"{await outbox_unsettled(db)}\nthe bot's last log lines:\n{bot_process.tail()}"
+
+    await wait_until(
+        lambda: outbox_settled(db), "every message sent", timeout=120, explain=explain
+    )
     assert await bot_process.terminate() == 0
     elapsed = time.monotonic() - started
 
@@ -257,7 +264,7 @@ async def test_crash_drill(
     print(  # noqa: T201 - the figures of this run
         f"\ncrash drill: {len(everyone)} recipients, {KILLS} kills, {elapsed:.1f} s; "
         f"faults {dict(server.faults.injected)}; rows in flight at kills "
-        f"{sum(at_risk.values())}; abandoned by timeout {slack}; extra copies "
+        f"{sum(at_risk.values())}; most failures of one row {max(r.failures for r in rows)}; abandoned by timeout {slack}; extra copies "
         f"{sum(extra.values())} (announcement {sum(announcement_copies.values()) - len(everyone)})"
     )
 
