@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +55,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        # The connection is made in aiosqlite's thread and also used from the event loop's
+        # (never both at once: see _one_call_aiosqlite).
+        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         if parsed.get_driver_name() == "aiosqlite":
             kwargs.setdefault("module", _one_call_aiosqlite())
         engine = create_async_engine(url, **kwargs)
@@ -82,10 +84,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# What one statement gives back: description, lastrowid, rowcount, rows.
+_Outcome = tuple[Any, int, int, list[Any] | None]
+
+
 def _one_call_aiosqlite() -> Any:
-    """SQLAlchemy's aiosqlite adapter, making one call into the connection's thread per
-    statement instead of four (cursor, execute, fetch, close). Each call is a hand-off between
-    threads that costs more than a simple query itself (bench/load.py)."""
+    """SQLAlchemy's aiosqlite adapter, with each statement of a transaction run in the event
+    loop's own thread, and one call into aiosqlite's thread for what may wait.
+
+    A hand-off between threads costs more than a simple query itself (bench/load.py). Every
+    transaction here begins with `BEGIN IMMEDIATE`, which takes SQLite's one write lock and
+    may wait for another process (busy_timeout): that, with the connection's other calls
+    (connect, COMMIT with its checkpoint, ROLLBACK), goes to aiosqlite's thread. Once the
+    lock is held nothing can make a statement wait (in WAL mode readers never block the
+    writer), so the statements in between run in the loop: a few tenths of a millisecond on
+    a database of this size, cheaper than the two thread switches they would otherwise cost
+    (docs/decisions.md, "Performance")."""
     import sqlite3
 
     import aiosqlite
@@ -97,7 +111,7 @@ def _one_call_aiosqlite() -> Any:
         def execute(self, operation: Any, parameters: Any = None) -> Any:
             connection = self._connection
 
-            def run() -> tuple[Any, int, int, list[Any] | None]:
+            def run() -> _Outcome:
                 # In aiosqlite's thread: the whole statement, rows included.
                 cursor = connection._conn.cursor()
                 try:
@@ -109,12 +123,19 @@ def _one_call_aiosqlite() -> Any:
                     cursor.close()
 
             try:
-                described, lastrowid, rowcount, rows = self.await_(connection._execute(run))
+                if connection._conn.in_transaction:
+                    described, lastrowid, rowcount, rows = self.await_(_here(run))
+                else:
+                    described, lastrowid, rowcount, rows = self.await_(connection._execute(run))
             except Exception as error:
                 self._adapt_connection._handle_exception(error)
             self.description, self.lastrowid, self.rowcount = described, lastrowid, rowcount
             if rows is not None:
                 self._rows = deque(rows)
+
+    async def _here(run: Callable[[], _Outcome]) -> _Outcome:
+        # SQLAlchemy's adapter must await something; this awaits without leaving the thread.
+        return run()
 
     class Connection(adapter.AsyncAdapt_aiosqlite_connection):
         __slots__ = ()

@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
+from sqlalchemy import String, bindparam, cast
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
 from bot.errors import InputError
 from bot.i18n import Language, as_language
-from bot.models.people import MemberState, Person, PersonRole
+from bot.models.people import MemberState, Person, PersonRole, Presidency
 from bot.permissions import Actor
-from bot.presidency import troika_at
+from bot.presidency import PRESIDENCIES, troika_at
 from bot.roles import STATE_ROLES, Role
 from bot.text import Tr
 
@@ -32,6 +32,18 @@ _WITH_ROLES = (
         select(func.aggregate_strings(col(PersonRole.role), ","))
         .where(PersonRole.person_id == Person.id)
         .scalar_subquery(),
+        # The PPT of the terms around now, as "year:state_id,...": the Actor's Troika.
+        select(
+            func.aggregate_strings(
+                cast(Presidency.term_year, String) + ":" + cast(Presidency.state_id, String),
+                ",",
+            )
+        )
+        .where(
+            col(Presidency.term_year) >= bindparam("first"),
+            col(Presidency.term_year) <= bindparam("last"),
+        )
+        .scalar_subquery(),
     )
     .outerjoin(MemberState, col(Person.state_id) == col(MemberState.id))
     .where(Person.telegram_id == bindparam("telegram_id"))
@@ -39,15 +51,23 @@ _WITH_ROLES = (
 
 
 async def with_roles_by_telegram_id(
-    session: AsyncSession, telegram_id: int
+    session: AsyncSession, telegram_id: int, *, term_year: int
 ) -> tuple[Person, frozenset[Role], MemberState | None] | None:
-    """The person, their roles and their member state in one statement: what every update
-    needs first (bench/load.py). While the caller holds the state, `session.get` of it
-    costs no statement (the session's identity map only holds objects weakly)."""
-    row = (await session.exec(_WITH_ROLES, params={"telegram_id": telegram_id})).first()
+    """The person, their roles, their member state and the presidencies around `term_year`
+    in one statement: what every update needs first (bench/load.py). The presidencies are
+    kept where `bot.presidency.presidencies` looks, so the Actor's Troika costs no statement;
+    while the caller holds the state, `session.get` of it costs none either (the identity
+    map only holds objects weakly)."""
+    params = {"telegram_id": telegram_id, "first": term_year - 1, "last": term_year + 1}
+    row = (await session.exec(_WITH_ROLES, params=params)).first()
     if row is None:
         return None
-    person, state, names = row
+    person, state, names, held = row
+    known: dict[int, dict[int, int]] = session.info.setdefault(PRESIDENCIES, {})
+    known[term_year] = {
+        int(year): int(state_id)
+        for year, state_id in (pair.split(":") for pair in (held or "").split(",") if pair)
+    }
     return person, frozenset(Role(name) for name in (names or "").split(",") if name), state
 
 

@@ -23,7 +23,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot import people
+from bot import people, terms
 from bot.errors import UserError
 from bot.i18n import Language, as_language, negotiate, set_language
 from bot.models.outbox import OutboxMessage, Priority
@@ -218,7 +218,9 @@ async def handle(
         turn: Turn | None = None
         try:
             async with services.db.transaction() as session:
-                found = await people.with_roles_by_telegram_id(session, user.id)
+                found = await people.with_roles_by_telegram_id(
+                    session, user.id, term_year=terms.term_year_at(now, services.clock.tz)
+                )
                 person, roles, turn_state = (
                     found if found is not None else (None, frozenset(), None)
                 )

@@ -194,9 +194,7 @@ async def test_crash_drill(
     async def explain() -> str:
         return f"{await outbox_unsettled(db)}\nthe bot's last log lines:\n{bot_process.tail()}"
 
-    await wait_until(
-        lambda: outbox_settled(db), "every message sent", timeout=120, explain=explain
-    )
+    await wait_until(lambda: outbox_settled(db), "every message sent", timeout=120, explain=explain)
     assert await bot_process.terminate() == 0
     elapsed = time.monotonic() - started
 
@@ -264,7 +262,8 @@ async def test_crash_drill(
     print(  # noqa: T201 - the figures of this run
         f"\ncrash drill: {len(everyone)} recipients, {KILLS} kills, {elapsed:.1f} s; "
         f"faults {dict(server.faults.injected)}; rows in flight at kills "
-        f"{sum(at_risk.values())}; most failures of one row {max(r.failures for r in rows)}; abandoned by timeout {slack}; extra copies "
+        f"{sum(at_risk.values())}; most failures of one row {max(r.failures for r in rows)}; "
+        f"abandoned by timeout {slack}; extra copies "
         f"{sum(extra.values())} (announcement {sum(announcement_copies.values()) - len(everyone)})"
     )
 

@@ -65,3 +65,46 @@ async def test_transactions_take_turns_in_arrival_order(database: Database) -> N
 
     await asyncio.gather(first(), second())
     assert order == ["first begins", "first ends", "second begins", "second sees ['1']"]
+
+
+async def test_statements_run_in_the_loop_and_waiting_for_the_lock_does_not(
+    database: Database, tmp_path: Path
+) -> None:
+    """Inside a transaction a statement runs in the event loop's thread (no hand-off); the
+    BEGIN IMMEDIATE that waits for another process's write lock waits in aiosqlite's thread,
+    so the loop keeps serving everything else meanwhile."""
+    import sqlite3
+    import threading
+
+    seen: list[tuple[str, int]] = []  # (statement, the thread SQLite ran it in)
+    async with database.transaction() as session:
+        raw = await (await session.connection()).get_raw_connection()
+        raw.driver_connection._conn.set_trace_callback(  # type: ignore[union-attr]
+            lambda statement: seen.append((statement.split()[0], threading.get_ident()))
+        )
+        await session.exec(text("INSERT INTO t (v) VALUES ('here')"))  # type: ignore[call-overload]
+    here = threading.get_ident()
+    assert ("INSERT", here) in seen
+    assert all(thread != here for statement, thread in seen if statement == "COMMIT")
+
+    other = sqlite3.connect(tmp_path / "q.db", isolation_level=None)  # another process's lock
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+    wrote = asyncio.Event()
+
+    async def write() -> None:
+        async with database.transaction() as session:  # BEGIN comes with the first statement
+            await session.exec(text("INSERT INTO t (v) VALUES ('after')"))  # type: ignore[call-overload]
+            wrote.set()
+
+    task = asyncio.create_task(write())
+    for _ in range(20):  # the loop turns while the transaction waits for the lock
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert ticks == 20 and not wrote.is_set() and not task.done()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(task, timeout=10)
+    async with database.transaction() as session:
+        rows = (await session.exec(text("SELECT v FROM t ORDER BY id"))).all()  # type: ignore[call-overload]
+    assert [r[0] for r in rows] == ["here", "after"]
