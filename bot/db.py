@@ -76,7 +76,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Off: a statement run in the event loop must never sleep in SQLite's busy handler;
+        # what may wait turns it on around itself, in aiosqlite's thread (_one_call_aiosqlite).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -86,19 +88,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 # What one statement gives back: description, lastrowid, rowcount, rows.
 _Outcome = tuple[Any, int, int, list[Any] | None]
+# How long a statement that may wait for another process's write lock waits for it (ms).
+BUSY_WAIT_MS = 30_000
 
 
 def _one_call_aiosqlite() -> Any:
-    """SQLAlchemy's aiosqlite adapter, with each statement of a transaction run in the event
-    loop's own thread, and one call into aiosqlite's thread for what may wait.
+    """SQLAlchemy's aiosqlite adapter, with SQLite's calls made in the event loop's own
+    thread unless they have to wait for another process.
 
-    A hand-off between threads costs more than a simple query itself (bench/load.py). Every
-    transaction here begins with `BEGIN IMMEDIATE`, which takes SQLite's one write lock and
-    may wait for another process (busy_timeout): that, with the connection's other calls
-    (connect, COMMIT with its checkpoint, ROLLBACK), goes to aiosqlite's thread. Once the
-    lock is held nothing can make a statement wait (in WAL mode readers never block the
-    writer), so the statements in between run in the loop: a few tenths of a millisecond on
-    a database of this size, cheaper than the two thread switches they would otherwise cost
+    A hand-off to aiosqlite's thread and back costs more than a simple query itself (about
+    0.3 ms each way on this machine; bench/load.py), and a transaction took four. Every
+    transaction begins with `BEGIN IMMEDIATE`, SQLite's one write lock; the bot's own
+    transactions already take turns in `Database.transaction`, so only another process can
+    hold it. The BEGIN is tried in place with SQLite's busy wait off: taken, the transaction
+    runs in place to its COMMIT or ROLLBACK (in WAL mode nothing else can make them wait:
+    readers never block the writer, and the automatic checkpoint never waits). Refused, the
+    BEGIN waits in aiosqlite's thread with the busy wait on, and the loop goes on meanwhile.
+    Connecting and anything outside a transaction go to the thread as well, one call each
     (docs/decisions.md, "Performance")."""
     import sqlite3
 
@@ -110,10 +116,11 @@ def _one_call_aiosqlite() -> Any:
 
         def execute(self, operation: Any, parameters: Any = None) -> Any:
             connection = self._connection
+            raw: sqlite3.Connection = connection._conn
 
             def run() -> _Outcome:
-                # In aiosqlite's thread: the whole statement, rows included.
-                cursor = connection._conn.cursor()
+                # The whole statement, rows included, in one call.
+                cursor = raw.cursor()
                 try:
                     cursor.execute(operation, () if parameters is None else parameters)
                     if cursor.description:
@@ -123,25 +130,57 @@ def _one_call_aiosqlite() -> Any:
                     cursor.close()
 
             try:
-                if connection._conn.in_transaction:
-                    described, lastrowid, rowcount, rows = self.await_(_here(run))
+                if raw.in_transaction:
+                    outcome = self.await_(_here(run))
+                elif operation.startswith("BEGIN"):
+                    outcome = self.await_(_begin(connection, raw, run))
                 else:
-                    described, lastrowid, rowcount, rows = self.await_(connection._execute(run))
+                    outcome = self.await_(connection._execute(_waiting(raw, run)))
             except Exception as error:
                 self._adapt_connection._handle_exception(error)
-            self.description, self.lastrowid, self.rowcount = described, lastrowid, rowcount
+            self.description, self.lastrowid, self.rowcount, rows = outcome
             if rows is not None:
                 self._rows = deque(rows)
 
-    async def _here(run: Callable[[], _Outcome]) -> _Outcome:
+    async def _here(call: Callable[[], Any]) -> Any:
         # SQLAlchemy's adapter must await something; this awaits without leaving the thread.
-        return run()
+        return call()
+
+    async def _begin(connection: Any, raw: sqlite3.Connection, run: Callable[[], _Outcome]) -> Any:
+        try:
+            return run()  # the busy wait is off: refused at once if another process writes
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        return await connection._execute(_waiting(raw, run))
+
+    def _waiting(raw: sqlite3.Connection, run: Callable[[], _Outcome]) -> Callable[[], _Outcome]:
+        def wait() -> _Outcome:  # in aiosqlite's thread: it may block there
+            raw.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
+            try:
+                return run()
+            finally:
+                raw.execute("PRAGMA busy_timeout=0")
+
+        return wait
 
     class Connection(adapter.AsyncAdapt_aiosqlite_connection):
         __slots__ = ()
 
         def cursor(self, server_side: bool = False) -> Any:
             return super().cursor(server_side) if server_side else Cursor(self)
+
+        def commit(self) -> None:
+            try:
+                self.await_(_here(self._connection._conn.commit))
+            except Exception as error:
+                self._handle_exception(error)
+
+        def rollback(self) -> None:
+            try:
+                self.await_(_here(self._connection._conn.rollback))
+            except Exception as error:
+                self._handle_exception(error)
 
     class Dbapi(adapter.AsyncAdapt_aiosqlite_dbapi):
         def connect(self, *args: Any, **kwargs: Any) -> Any:

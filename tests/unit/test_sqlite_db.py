@@ -70,22 +70,21 @@ async def test_transactions_take_turns_in_arrival_order(database: Database) -> N
 async def test_statements_run_in_the_loop_and_waiting_for_the_lock_does_not(
     database: Database, tmp_path: Path
 ) -> None:
-    """Inside a transaction a statement runs in the event loop's thread (no hand-off); the
-    BEGIN IMMEDIATE that waits for another process's write lock waits in aiosqlite's thread,
-    so the loop keeps serving everything else meanwhile."""
+    """A transaction nobody contends runs wholly in the event loop's thread (no hand-off); a
+    BEGIN IMMEDIATE that must wait for another process's write lock waits in aiosqlite's
+    thread, so the loop keeps serving everything else meanwhile."""
     import sqlite3
     import threading
 
     seen: list[tuple[str, int]] = []  # (statement, the thread SQLite ran it in)
     async with database.transaction() as session:
-        raw = await (await session.connection()).get_raw_connection()
+        raw = await (await session.connection()).get_raw_connection()  # BEGIN is done
         raw.driver_connection._conn.set_trace_callback(  # type: ignore[union-attr]
             lambda statement: seen.append((statement.split()[0], threading.get_ident()))
         )
         await session.exec(text("INSERT INTO t (v) VALUES ('here')"))  # type: ignore[call-overload]
     here = threading.get_ident()
-    assert ("INSERT", here) in seen
-    assert all(thread != here for statement, thread in seen if statement == "COMMIT")
+    assert seen == [("INSERT", here), ("COMMIT", here)]
 
     other = sqlite3.connect(tmp_path / "q.db", isolation_level=None)  # another process's lock
     other.execute("BEGIN IMMEDIATE")
