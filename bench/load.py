@@ -547,9 +547,13 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             handled.clear()
             steady_cpu = time.process_time()
             steady_load = os.getloadavg()[0]
+            if profiler is not None:
+                profiler.enable()
             made += await crowd.call("steady", args.arrival_rate, args.duration, args.rounds)
             complete = await crowd.call("wait_answered")
             await _idle(app, made)
+            if profiler is not None:
+                profiler.disable()
             steady = _steady(await crowd.call("report"), handled, complete)
             steady["cpu"] = (time.process_time() - steady_cpu) / max(1, steady["updates"])
             steady["load"] = (steady_load, os.getloadavg()[0])
@@ -710,7 +714,9 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
     print("targets (SQLite, relaxed): >= 200 updates/s, p99 < 100 ms")
     if extra["profiler"] is not None:
         stats = pstats.Stats(extra["profiler"])
-        print("profile of the bot process during the rounds (cumulative):")
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            stats.dump_stats(os.environ["BENCH_PROFILE_OUT"])
+        print("profile of the bot process during the rounds and the steady phase (cumulative):")
         stats.sort_stats("cumulative").print_stats(35)
         print("profile (own time):")
         stats.sort_stats("tottime").print_stats(25)
