@@ -80,9 +80,14 @@ def traveller() -> Iterator[time_machine.Coordinates]:
 
 @pytest.fixture
 async def harness(
-    database_url: str, tmp_path: Path, traveller: time_machine.Coordinates
+    database_url: str,
+    tmp_path: Path,
+    traveller: time_machine.Coordinates,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Harness]:
-    h = Harness(database_url, tmp_path, traveller)
+    marker = request.node.get_closest_marker("telegram_timeout")
+    overrides = {"TELEGRAM_TIMEOUT": float(marker.args[0])} if marker is not None else None
+    h = Harness(database_url, tmp_path, traveller, settings_overrides=overrides)
     await h.start()
     try:
         yield h
