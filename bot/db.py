@@ -93,19 +93,19 @@ BUSY_WAIT_MS = 30_000
 
 
 def _one_call_aiosqlite() -> Any:
-    """SQLAlchemy's aiosqlite adapter, with SQLite's calls made in the event loop's own
-    thread unless they have to wait for another process.
+    """SQLAlchemy's aiosqlite adapter, calling SQLite in the event loop's own thread unless a
+    call has to wait for another process.
 
     A hand-off to aiosqlite's thread and back costs more than a simple query itself (about
-    0.3 ms each way on this machine; bench/load.py), and a transaction took four. Every
-    transaction begins with `BEGIN IMMEDIATE`, SQLite's one write lock; the bot's own
-    transactions already take turns in `Database.transaction`, so only another process can
-    hold it. The BEGIN is tried in place with SQLite's busy wait off: taken, the transaction
-    runs in place to its COMMIT or ROLLBACK (in WAL mode nothing else can make them wait:
-    readers never block the writer, and the automatic checkpoint never waits). Refused, the
-    BEGIN waits in aiosqlite's thread with the busy wait on, and the loop goes on meanwhile.
-    Connecting and anything outside a transaction go to the thread as well, one call each
-    (docs/decisions.md, "Performance")."""
+    0.3 ms each way on this machine; bench/load.py), and a transaction made four. The bot's
+    own transactions take turns in `Database.transaction`, so only another process (the
+    CLI, a replica on the same file) can hold SQLite's write lock. Every call is therefore
+    made in place with SQLite's busy wait off; one that SQLite refuses as busy (in practice
+    the `BEGIN IMMEDIATE` of a transaction while another process writes; a refused statement
+    or COMMIT has done nothing and may be made again) is made again in aiosqlite's thread
+    with the busy wait on, and the loop goes on meanwhile. What runs in place also holds the
+    loop: statements of a few tenths of a millisecond on this bot's data, and now and then the
+    WAL checkpoint at a COMMIT (docs/decisions.md, "Performance")."""
     import sqlite3
 
     import aiosqlite
@@ -130,35 +130,28 @@ def _one_call_aiosqlite() -> Any:
                     cursor.close()
 
             try:
-                if raw.in_transaction:
-                    outcome = self.await_(_here(run))
-                elif operation.startswith("BEGIN"):
-                    outcome = self.await_(_begin(connection, raw, run))
-                else:
-                    outcome = self.await_(connection._execute(_waiting(raw, run)))
+                outcome: _Outcome = self.await_(_in_place_or_waiting(connection, run))
             except Exception as error:
                 self._adapt_connection._handle_exception(error)
             self.description, self.lastrowid, self.rowcount, rows = outcome
             if rows is not None:
                 self._rows = deque(rows)
 
-    async def _here(call: Callable[[], Any]) -> Any:
-        # SQLAlchemy's adapter must await something; this awaits without leaving the thread.
-        return call()
-
-    async def _begin(connection: Any, raw: sqlite3.Connection, run: Callable[[], _Outcome]) -> Any:
+    async def _in_place_or_waiting(connection: Any, call: Callable[[], Any]) -> Any:
+        # Awaited by SQLAlchemy's adapter, which must await something; in place, this
+        # awaits without leaving the thread.
         try:
-            return run()  # the busy wait is off: refused at once if another process writes
+            return call()
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                 raise
-        return await connection._execute(_waiting(raw, run))
+        return await connection._execute(_waiting(connection._conn, call))
 
-    def _waiting(raw: sqlite3.Connection, run: Callable[[], _Outcome]) -> Callable[[], _Outcome]:
-        def wait() -> _Outcome:  # in aiosqlite's thread: it may block there
+    def _waiting(raw: sqlite3.Connection, call: Callable[[], Any]) -> Callable[[], Any]:
+        def wait() -> Any:  # in aiosqlite's thread: it may block there
             raw.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
             try:
-                return run()
+                return call()
             finally:
                 raw.execute("PRAGMA busy_timeout=0")
 
@@ -172,13 +165,13 @@ def _one_call_aiosqlite() -> Any:
 
         def commit(self) -> None:
             try:
-                self.await_(_here(self._connection._conn.commit))
+                self.await_(_in_place_or_waiting(self._connection, self._connection._conn.commit))
             except Exception as error:
                 self._handle_exception(error)
 
         def rollback(self) -> None:
             try:
-                self.await_(_here(self._connection._conn.rollback))
+                self.await_(_in_place_or_waiting(self._connection, self._connection._conn.rollback))
             except Exception as error:
                 self._handle_exception(error)
 
