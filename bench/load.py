@@ -492,12 +492,13 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
 
     app.process_update = timed
     statements: Counter[str] = Counter()
-    counting = False
+    steady_statements: Counter[str] = Counter()
+    counting: Counter[str] | None = None  # where statements are counted now
 
     def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        if counting:
+        if counting is not None:
             text = " ".join(statement.split())
-            statements[text if len(text) <= 110 else f"{text[:50]} ... {text[-55:]}"] += 1
+            counting[text if len(text) <= 110 else f"{text[:50]} ... {text[-55:]}"] += 1
 
     from sqlalchemy import event
 
@@ -528,7 +529,7 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
         rss_before = _rss_mb()
         load_before = os.getloadavg()[0]
         cpu = time.process_time()
-        counting = True
+        counting = statements
         for number in range(args.rounds):
             handled.clear()
             if profiler is not None:
@@ -541,7 +542,7 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             report = await crowd.call("report")
             _add_round(figures, report, handled, complete)
         cpu = time.process_time() - cpu
-        counting = False
+        counting = None
         steady = None
         if args.arrival_rate:
             handled.clear()
@@ -549,14 +550,17 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             steady_load = os.getloadavg()[0]
             if profiler is not None:
                 profiler.enable()
+            counting = steady_statements
             made += await crowd.call("steady", args.arrival_rate, args.duration, args.rounds)
             complete = await crowd.call("wait_answered")
+            counting = None
             await _idle(app, made)
             if profiler is not None:
                 profiler.disable()
             steady = _steady(await crowd.call("report"), handled, complete)
             steady["cpu"] = (time.process_time() - steady_cpu) / max(1, steady["updates"])
             steady["load"] = (steady_load, os.getloadavg()[0])
+            steady["statements"] = steady_statements
         traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
         if args.tracemalloc:
             tracemalloc.stop()
@@ -709,6 +713,14 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
             f"update; load average {steady['load'][0]:.1f} -> {steady['load'][1]:.1f}"
         )
         print(f"steady latency (press answer or reply): {_percentiles(steady['latencies'])}")
+        counted = steady["statements"]
+        print(
+            f"steady SQL statements (bot process, sender included): "
+            f"{sum(counted.values()) / max(1, steady['updates']):.1f} per update"
+        )
+        if args.sql:
+            for text, n in counted.most_common(25):
+                print(f"  {n / max(1, steady['updates']):6.2f}  {text}")
         if steady["unanswered"] or not steady["complete"]:
             print(f"steady: never answered {steady['unanswered']}")
     print("targets (SQLite, relaxed): >= 200 updates/s, p99 < 100 ms")

@@ -373,30 +373,26 @@ class Sender:
                     if target.telegram_message_id is None:
                         continue  # its message has not gone yet
                 chosen.append(row)
+            if not chosen:
+                return None  # (rows cancelled above are committed on the way out)
             for row in chosen:
                 row.status = OutboxStatus.IN_FLIGHT
                 row.attempts += 1
                 session.add(row)
+            # Only what the batch needs: when the flow is thin, most claims take one message
+            # and these queries would otherwise run empty (bench/load.py --arrival-rate).
             person_ids = {r.person_id for r in chosen if r.person_id}
-            people = {
-                p.id: p
-                for p in (
-                    await session.exec(select(Person).where(col(Person.id).in_(person_ids)))
-                ).all()
-                if p.id is not None
-            }
+            people: dict[int, Person] = {}
+            if person_ids:
+                found = await session.exec(select(Person).where(col(Person.id).in_(person_ids)))
+                people = {p.id: p for p in found.all() if p.id is not None}
             document_ids = {r.document_id for r in chosen if r.document_id}
-            documents = {
-                d.id: d
-                for d in (
-                    await session.exec(
-                        select(StoredDocument).where(col(StoredDocument.id).in_(document_ids))
-                    )
-                ).all()
-                if d.id is not None
-            }
-        if not chosen:
-            return None
+            documents: dict[int, StoredDocument] = {}
+            if document_ids:
+                stored = await session.exec(
+                    select(StoredDocument).where(col(StoredDocument.id).in_(document_ids))
+                )
+                documents = {d.id: d for d in stored.all() if d.id is not None}
         for row in chosen:  # once they are committed in flight: a failed commit holds nothing
             self.pacer.reserve(row.chat_id, now)
         return chosen, people, documents, targets
