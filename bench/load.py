@@ -693,14 +693,7 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
             else ""
         )
     )
-    statements = extra["statements"]
-    print(
-        f"SQL statements (bot process, sender included): "
-        f"{sum(statements.values()) / max(1, figures.updates):.1f} per update"
-    )
-    if args.sql:
-        for text, n in statements.most_common(25):
-            print(f"  {n / max(1, figures.updates):6.2f}  {text}")
+    _print_statements("", extra["statements"], figures.updates, args.sql)
     before, after = extra["load"]
     print(
         f"machine: {os.cpu_count()} CPUs, load average {before:.1f} before the rounds and "
@@ -712,17 +705,11 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
             f"steady arrival ({args.arrival_rate:g}/s asked for {args.duration:g} s, open loop): "
             f"{steady['updates']} updates made available at {steady['offered']:.0f}/s; "
             f"handled at {steady['achieved']:.0f}/s; CPU {steady['cpu'] * 1000:.2f} ms per "
-            f"update (the event loop's thread {steady['loop_cpu'] * 1000:.2f}); load average {steady['load'][0]:.1f} -> {steady['load'][1]:.1f}"
+            f"update (the event loop's thread {steady['loop_cpu'] * 1000:.2f}); "
+            f"load average {steady['load'][0]:.1f} -> {steady['load'][1]:.1f}"
         )
         print(f"steady latency (press answer or reply): {_percentiles(steady['latencies'])}")
-        counted = steady["statements"]
-        print(
-            f"steady SQL statements (bot process, sender included): "
-            f"{sum(counted.values()) / max(1, steady['updates']):.1f} per update"
-        )
-        if args.sql:
-            for text, n in counted.most_common(25):
-                print(f"  {n / max(1, steady['updates']):6.2f}  {text}")
+        _print_statements("steady ", steady["statements"], steady["updates"], args.sql)
         if steady["unanswered"] or not steady["complete"]:
             print(f"steady: never answered {steady['unanswered']}")
     print("targets (SQLite, relaxed): >= 200 updates/s, p99 < 100 ms")
@@ -734,6 +721,16 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
         stats.sort_stats("cumulative").print_stats(35)
         print("profile (own time):")
         stats.sort_stats("tottime").print_stats(25)
+
+
+def _print_statements(phase: str, counted: Counter[str], updates: int, each: bool) -> None:
+    print(
+        f"{phase}SQL statements (bot process, sender included): "
+        f"{sum(counted.values()) / max(1, updates):.1f} per update"
+    )
+    if each:
+        for text, n in counted.most_common(25):
+            print(f"  {n / max(1, updates):6.2f}  {text}")
 
 
 def main() -> int:
