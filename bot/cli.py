@@ -13,6 +13,9 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 
+# What the bot asks Telegram for, in either mode.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
 
 def _settings() -> Settings:
     try:
@@ -48,19 +51,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot import webhook
 
         # Not PTB's run_webhook: it answers Telegram before the update is handled (bot.webhook).
-        webhook.run(
-            app,
-            url=settings.webhook_url,
-            secret=secret,
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
+        asyncio.run(
+            webhook.serve(
+                app,
+                url=settings.webhook_url,
+                secret=secret,
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                allowed_updates=ALLOWED_UPDATES,
+            )
         )
     else:
         from bot import polling
 
         # Not PTB's run_polling: it confirms updates before they are handled (bot.polling).
-        polling.run(app, allowed_updates=["message", "callback_query", "my_chat_member"])
+        asyncio.run(polling.serve(app, ALLOWED_UPDATES))
     return 0
 
 

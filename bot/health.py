@@ -4,12 +4,12 @@ the database (the Docker health check)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import Path
 
 from sqlalchemy import text
 
+from bot import tasks
 from bot.db import Database
 
 HEARTBEAT_EVERY = 30.0  # seconds
@@ -44,11 +44,8 @@ class Heartbeat:
         self._task = asyncio.create_task(beat_forever(self.path), name="heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.cancel(self._task)
+        self._task = None
 
 
 async def check(database_url: str, heartbeat: Path) -> list[str]:

@@ -18,13 +18,14 @@ database (or a system without `fcntl`) has one process by construction: it alway
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
+
+from bot import tasks
 
 log = logging.getLogger(__name__)
 
@@ -203,15 +204,9 @@ class Leader:
         self._task = asyncio.create_task(self._loop(), name="leader-election")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._poking is not None:
-            self._poking.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poking
+        await tasks.cancel(self._task)
+        self._task = None
+        await tasks.cancel(self._poking)
         if self.is_leader or self._electing:
             self._electing = False
             await self._step_down("stopping")

@@ -128,7 +128,9 @@ class Poller:
             stop.cancel()
 
 
-async def _serve(app: BotApplication, allowed_updates: Sequence[str]) -> None:
+async def serve(app: BotApplication, allowed_updates: Sequence[str]) -> None:
+    """Poll and handle until SIGTERM or SIGINT; then finish what is in hand (`python -m bot
+    run` without WEBHOOK_URL)."""
     poller = Poller(app, allowed_updates=allowed_updates)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -157,7 +159,3 @@ async def _serve(app: BotApplication, allowed_updates: Sequence[str]) -> None:
             await poller.confirm()
     finally:
         await app.shutdown()
-
-
-def run(app: BotApplication, *, allowed_updates: Sequence[str]) -> None:
-    asyncio.run(_serve(app, allowed_updates))

@@ -4,11 +4,12 @@ fails (a bad token is not retried), and given up at once when a stop is asked.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from telegram.error import InvalidToken, TelegramError
+
+from bot import tasks
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,5 @@ async def unless_stopped(action: Awaitable[object], stopping: asyncio.Event) -> 
     if task.done():
         task.result()
         return True
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await tasks.cancel(task)
     return False

@@ -143,7 +143,7 @@ class WebhookServer:
             del self._handling[update.update_id]
 
 
-async def _serve(
+async def serve(
     app: BotApplication,
     *,
     url: str,
@@ -152,6 +152,8 @@ async def _serve(
     port: int,
     allowed_updates: Sequence[str],
 ) -> None:
+    """Take updates at the webhook until SIGTERM or SIGINT; then finish what is in hand
+    (`python -m bot run` with WEBHOOK_URL)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -191,24 +193,3 @@ async def _serve(
                 await app.post_stop(app)
     finally:
         await app.shutdown()
-
-
-def run(
-    app: BotApplication,
-    *,
-    url: str,
-    secret: str,
-    listen: str,
-    port: int,
-    allowed_updates: Sequence[str],
-) -> None:
-    asyncio.run(
-        _serve(
-            app,
-            url=url,
-            secret=secret,
-            listen=listen,
-            port=port,
-            allowed_updates=allowed_updates,
-        )
-    )

@@ -85,8 +85,8 @@ async def harness(
     traveller: time_machine.Coordinates,
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[Harness]:
-    marker = request.node.get_closest_marker("telegram_timeout")
-    overrides = {"TELEGRAM_TIMEOUT": float(marker.args[0])} if marker is not None else None
+    marker = request.node.get_closest_marker("settings")
+    overrides = dict(marker.kwargs) if marker is not None else None
     h = Harness(database_url, tmp_path, traveller, settings_overrides=overrides)
     await h.start()
     try:

@@ -38,8 +38,8 @@ def sqlite_copy(template: Path, folder: Path) -> str:
     return f"sqlite+aiosqlite:///{target}"
 
 
-async def prepare_postgres(url: str) -> None:
-    """Start from an empty schema, then migrate: the migrations are what is tested."""
+async def drop_schema(url: str) -> None:
+    """An empty PostgreSQL database: no tables, not even Alembic's version."""
     engine = db.create_engine(url)
     try:
         async with engine.begin() as conn:
@@ -47,6 +47,11 @@ async def prepare_postgres(url: str) -> None:
             await conn.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+async def prepare_postgres(url: str) -> None:
+    """Start from an empty schema, then migrate: the migrations are what is tested."""
+    await drop_schema(url)
     await db.upgrade_async(url)
 
 

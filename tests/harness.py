@@ -33,7 +33,7 @@ class Harness(SandboxRun):
         overrides = {
             # Long enough that a loaded machine never makes the bot give up on a call the
             # sandbox then applies (it would send it again: a duplicate the test would count).
-            # Tests of injected timeouts ask for a short one (@pytest.mark.telegram_timeout).
+            # Tests of injected timeouts ask for a short one (@pytest.mark.settings).
             "TELEGRAM_TIMEOUT": DEFAULT_TIMEOUT,
             **(settings_overrides or {}),
         }

@@ -27,7 +27,7 @@ async def _rows(harness: Harness) -> list[OutboxMessage]:
         return list((await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all())
 
 
-@pytest.mark.telegram_timeout(1.0)  # an injected timeout lasts until the bot gives up
+@pytest.mark.settings(TELEGRAM_TIMEOUT=1.0)  # an injected timeout lasts until the bot gives up
 @pytest.mark.parametrize("kind", ["429", "5xx", "timeout"])
 async def test_failures_delay_but_never_lose_or_double(harness: Harness, kind: str) -> None:
     ana, person = await harness.person("ana", "focal_point", "MX")
@@ -61,7 +61,7 @@ async def test_floods_do_not_lengthen_the_backoff_of_a_later_error(harness: Harn
     assert harness.now - start < timedelta(seconds=10)
 
 
-@pytest.mark.telegram_timeout(1.0)
+@pytest.mark.settings(TELEGRAM_TIMEOUT=1.0)
 async def test_lost_reply_may_repeat_the_message_in_flight_once(harness: Harness) -> None:
     ana, person = await harness.person("ana", "focal_point", "MX")
     harness.server.faults.fail_next(1, "timeout_after_apply", methods=["sendMessage"])

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
-import time_machine
 from sqlmodel import col, select
 from telegram import Update
 
@@ -18,6 +16,8 @@ from tests.harness import Harness
 
 RETRY = 0.05  # LEADER_RETRY_SECONDS: short, so that takeovers happen at once
 BOUND = 15.0  # real seconds: only a bug makes a test wait this long
+
+pytestmark = pytest.mark.settings(LEADER_RETRY_SECONDS=RETRY)
 
 
 async def eventually(condition: Callable[[], bool], what: str) -> None:
@@ -29,18 +29,9 @@ async def eventually(condition: Callable[[], bool], what: str) -> None:
 
 
 @pytest.fixture
-async def first(
-    database_url: str, tmp_path: Path, traveller: time_machine.Coordinates
-) -> AsyncIterator[Harness]:
-    h = Harness(
-        database_url, tmp_path, traveller, settings_overrides={"LEADER_RETRY_SECONDS": RETRY}
-    )
-    await h.start()
-    try:
-        yield h
-        assert await h.refused_sends() == []
-    finally:
-        await h.stop()
+def first(harness: Harness) -> Harness:
+    """The first replica: the test harness (it leads, having started first)."""
+    return harness
 
 
 @pytest.fixture

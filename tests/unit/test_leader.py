@@ -212,13 +212,7 @@ async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
 
     if databases.backend() == "postgresql":
         url = databases.postgres_url()
-        engine = db.create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-        finally:
-            await engine.dispose()
+        await databases.drop_schema(url)
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     # Processes, as replicas are (Alembic's context is one per process).
