@@ -46,6 +46,7 @@ import os
 import pstats
 import random
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -378,13 +379,26 @@ async def _seed(run: Any, joined: dict[str, Any]) -> None:
 
 
 class RemoteRun:
-    """The bot (as bot.sandbox.runner.SandboxRun starts it) against a sandbox elsewhere."""
+    """The bot against a sandbox elsewhere, taking updates as `python -m bot run` does:
+    `bot.polling.Poller` (`polling`), `bot.webhook.WebhookServer` (`webhook`), or, as the
+    tests' harness does, python-telegram-bot's own updater (`updater`)."""
 
-    def __init__(self, database_url: str, folder: Path, base_url: str, overrides: dict[str, Any]):
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        base_url: str,
+        overrides: dict[str, Any],
+        delivery: str = "polling",
+    ):
         from bot.sandbox.runner import SandboxRun
 
         self.inner = SandboxRun(database_url, folder, settings_overrides=overrides)
         self.base_url = base_url
+        self.delivery = delivery
+        self._poller: Any = None
+        self._polling: asyncio.Task[None] | None = None
+        self._webhook: Any = None
 
     async def start(self) -> None:
         from bot.config import Settings
@@ -403,7 +417,34 @@ class RemoteRun:
         # The runner's own start waits for its (local) sandbox to settle; nothing is queued
         # yet, so starting the bot is all there is to do.
         inner.settle = _nothing  # type: ignore[method-assign]
-        await inner._start_bot()
+        if self.delivery == "updater":
+            await inner._start_bot()
+            return
+        from bot.app import build_application, start_runtime
+        from bot.cli import ALLOWED_UPDATES
+
+        app = build_application(inner.settings, install_runtime=False)
+        inner.app = app
+        await app.initialize()
+        await start_runtime(app)
+        await app.start()
+        if self.delivery == "polling":
+            from bot.polling import Poller
+
+            await app.bot.delete_webhook()
+            self._poller = Poller(app, allowed_updates=ALLOWED_UPDATES)
+            self._polling = asyncio.create_task(self._poller.run())
+        else:
+            from bot.webhook import WebhookServer
+
+            secret = secrets.token_urlsafe(16)
+            self._webhook = WebhookServer(app, secret=secret, path="/telegram")
+            await self._webhook.start("127.0.0.1", 0)
+            await app.bot.set_webhook(
+                url=f"http://127.0.0.1:{self._webhook.port}/telegram",
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
 
     @property
     def app(self) -> Any:
@@ -413,6 +454,11 @@ class RemoteRun:
         return self.inner.session()
 
     async def stop(self) -> None:
+        if self._polling is not None:
+            self._poller.stopping.set()
+            await self._polling
+        if self._webhook is not None:
+            await self._webhook.stop()
         await self.inner._stop_bot()
 
 
@@ -473,7 +519,7 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
         process.start()
         base_url = parent.recv()
         crowd: LocalCrowd | RemoteCrowd = RemoteCrowd(parent)
-        run: Any = RemoteRun(url, folder, base_url, overrides)
+        run: Any = RemoteRun(url, folder, base_url, overrides, args.delivery)
     else:
         from bot.sandbox.runner import SandboxRun
 
@@ -575,6 +621,11 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             "profiler": profiler,
             "backend": url.split(":", 1)[0],
             "concurrency": args.concurrency,
+            "delivery": {
+                "polling": "long polling (bot.polling, as `python -m bot run`)",
+                "webhook": "webhook (bot.webhook, as `python -m bot run` with WEBHOOK_URL)",
+                "updater": "long polling (python-telegram-bot's updater, as the tests)",
+            }[args.delivery if args.sandbox == "process" else "updater"],
             "statements": statements,
             "steady": steady,
         }
@@ -667,7 +718,8 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
     )
     print(
         f"load: {args.people} people x {args.rounds} rounds, all at once each round; "
-        f"database {extra['backend']}; long polling; UPDATE_CONCURRENCY={extra['concurrency']}"
+        f"database {extra['backend']}; {extra['delivery']}; "
+        f"UPDATE_CONCURRENCY={extra['concurrency']}"
     )
     print(f"sandbox: {where}; limits {limits}")
     print("mix: " + ", ".join(f"{k} {v}" for k, v in sorted(figures.kinds.items())))
@@ -740,6 +792,13 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--sandbox", choices=["process", "inline"], default="process")
     parser.add_argument("--limits", choices=["relaxed", "telegram"], default="relaxed")
+    parser.add_argument(
+        "--delivery",
+        choices=["polling", "webhook", "updater"],
+        default="polling",
+        help="how updates reach the bot: as `python -m bot run` polls, at its webhook, or "
+        "through python-telegram-bot's updater as the tests' harness does (--sandbox process)",
+    )
     parser.add_argument("--concurrency", type=int, default=None, help="UPDATE_CONCURRENCY")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

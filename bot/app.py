@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
 
 from bot import commands, people, states
 from bot.config import Settings
@@ -50,6 +51,8 @@ class BotApplication(Application):  # type: ignore[type-arg]
         # Ids of updates taken from Telegram and not handled yet (bot.polling confirms only
         # what is below the oldest of them).
         self.in_hand: set[int] = set()
+        # The connection getUpdates goes through (bot.polling reads its answers itself).
+        self.polling_request: BaseRequest | None = None
 
     async def process_update(self, update: object) -> None:
         try:
@@ -88,6 +91,7 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     services = services or Services.create(settings)
     features = list(features if features is not None else discover())
+    polling_request = _request(settings, 1, least=MIN_CONNECT_TIMEOUT)
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -99,13 +103,14 @@ def build_application(
         .request(_request(settings, max(16, settings.update_concurrency * 2)))
         # getUpdates: one long poll at a time; PTB adds the poll's own timeout to the read
         # timeout, which keeps at least its old 5 s of margin under a test's short one.
-        .get_updates_request(_request(settings, 1, least=MIN_CONNECT_TIMEOUT))
+        .get_updates_request(polling_request)
         # No AIORateLimiter: every message goes through the outbox sender, which paces itself
         # (bot.sender.Pacer) and reschedules on 429 instead of sleeping inside the request.
     )
     if install_runtime:
         builder = builder.post_init(start_runtime).post_stop(stop_runtime)
     app: BotApplication = builder.build()  # type: ignore[assignment]
+    app.polling_request = polling_request
     app.bot_data.services = services
     services.features = features
     services.subjects = Subjects([s for f in features for s in f.subjects])

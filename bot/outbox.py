@@ -191,7 +191,7 @@ class Outbox:
                 ).all()
             )
         # Checked above; added together and flushed once: a thousand recipients in one go.
-        session.add_all(
+        rows = [
             _message_row(
                 chat_id=person.telegram_id,  # type: ignore[arg-type]
                 content=item,
@@ -204,14 +204,19 @@ class Outbox:
             )
             for person, item in zip(people, contents, strict=True)
             if keys.get(person.id) not in taken
-        )
+        ]
+        session.add_all(rows)
         await session.flush()
+        if not rows:
+            # Nothing to deliver: finished now. The sender looks for unfinished broadcasts
+            # only once it has claimed one of their rows (bot.sender).
+            record.finished_at = record.progress_shown_at = now
         if requested_by is not None and requested_by.telegram_id is not None:
             progress = await self.send(
                 session,
                 chat_id=requested_by.telegram_id,
                 person_id=requested_by.id,
-                content=Content(progress_text(title, 0, 0, len(people), None)),
+                content=Content(progress_text(title, 0, 0, len(rows), None)),
                 now=now,
                 priority=Priority.REPLY,
                 ref=ref,

@@ -6,6 +6,11 @@ in hand when the process dies (a press, a ballot) is lost. Here the offset never
 update still being handled: after a crash Telegram sends it again, and the handlers, which
 are safe to run twice (a ballot pressed again records nothing new), finish the work.
 
+The price: while updates are in hand, every getUpdates answers at once and brings them back
+again with whatever is new. So a poll asks for a bounded window of updates, and only the new
+ones are read into PTB's objects (reading all of them on every poll cost the bot more than
+handling them: bench/load.py --delivery polling).
+
 `run(app, ...)` is what `python -m bot run` uses without a webhook: start, poll, and on
 SIGTERM or SIGINT stop taking updates, finish those in hand, stop the sender and scheduler
 (`post_stop`), and confirm what was handled.
@@ -15,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
-from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.clock import as_seconds
@@ -30,7 +38,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WAIT_FOR_HANDLERS = 1.0  # seconds: a poll that brought nothing new waits for a handler
+# Seconds: a poll that brought nothing new waits for a handler to finish, or this long (a
+# slow update in hand must not hold back the next person's for long).
+WAIT_FOR_HANDLERS = 0.1
+# Updates per poll, per concurrent handler: enough to keep the handlers busy past a slow one
+# at the front, few enough that repeating them on each poll costs little (Telegram: 1-100).
+WINDOW_PER_HANDLER = 4
+MIN_WINDOW, MAX_WINDOW = 16, 100
+
+# getUpdates as Telegram answers it, unread: (offset, wait in seconds, limit) -> updates.
+Fetch = Callable[[int, int, int], Awaitable[list[Any]]]
 
 
 class Poller:
@@ -40,10 +57,14 @@ class Poller:
         *,
         allowed_updates: Sequence[str] | None = None,
         timeout: int = 10,
+        fetch: Fetch | None = None,
     ) -> None:
         self.app = app
         self.allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self.timeout = timeout
+        handlers = app.update_processor.max_concurrent_updates
+        self.window = min(MAX_WINDOW, max(MIN_WINDOW, WINDOW_PER_HANDLER * handlers))
+        self._fetch = fetch or self._get_updates
         self.next_offset = 0  # one past the newest update fetched
         self._seen: set[int] = set()
         self.stopping = asyncio.Event()
@@ -83,11 +104,7 @@ class Poller:
         offset = self.offset
         # While updates are in hand, Telegram answers at once with them: no long poll.
         wait = 0 if self.app.in_hand else self.timeout
-        request = asyncio.ensure_future(
-            self.app.bot.get_updates(
-                offset=offset, timeout=wait, allowed_updates=self.allowed_updates
-            )
-        )
+        request = asyncio.ensure_future(self._fetch(offset, wait, self.window))
         stop = asyncio.ensure_future(self.stopping.wait())
         try:
             await asyncio.wait({request, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -98,23 +115,48 @@ class Poller:
             with contextlib.suppress(asyncio.CancelledError, TelegramError):
                 await request
             return 0
-        updates = request.result()
-        fresh = [u for u in updates if u.update_id not in self._seen]
-        for update in fresh:
-            self._seen.add(update.update_id)
-            self.app.in_hand.add(update.update_id)
+        fresh = 0
+        for data in request.result():
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int):
+                continue
+            self.next_offset = max(self.next_offset, update_id + 1)
+            if update_id in self._seen:
+                continue  # in hand, or handled behind one that is
+            self._seen.add(update_id)
+            try:
+                update = Update.de_json(data, self.app.bot)
+            except Exception:
+                # It can never be handled; confirmed with the rest rather than fetched forever.
+                log.error("update %s could not be read; skipped", update_id)
+                continue
+            self.app.in_hand.add(update_id)
             await self.app.update_queue.put(update)
-        if updates:
-            self.next_offset = max(self.next_offset, updates[-1].update_id + 1)
+            fresh += 1
         self._seen = {i for i in self._seen if i >= offset}
-        return len(fresh)
+        return fresh
+
+    async def _get_updates(self, offset: int, wait: int, limit: int) -> list[Any]:
+        """getUpdates through the bot's polling connection, its answer left as JSON."""
+        request = self.app.polling_request
+        assert request is not None
+        params: dict[str, Any] = {"offset": offset, "timeout": wait, "limit": limit}
+        if self.allowed_updates is not None:
+            params["allowed_updates"] = json.dumps(self.allowed_updates)
+        # The parameters in the query string, which the Bot API reads as it reads a form.
+        result = await request.post(
+            f"{self.app.bot.base_url}/getUpdates?{urlencode(params)}",
+            # A long poll's own wait comes on top of the usual margin, as PTB does it.
+            read_timeout=(request.read_timeout or 0) + wait,
+        )
+        return result if isinstance(result, list) else []
 
     async def confirm(self) -> None:
         """Tell Telegram that everything handled is done (at a graceful stop)."""
         if self.app.in_hand or not self.next_offset:
             return
         try:
-            await self.app.bot.get_updates(offset=self.next_offset, timeout=0, limit=1)
+            await self._fetch(self.next_offset, 0, 1)
         except TelegramError as exc:
             log.warning("could not confirm the last updates (%s); they may come again", exc)
 

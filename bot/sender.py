@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import Enum, auto
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram import Message as TgMessage
@@ -188,6 +189,14 @@ class Sender:
         self.stats: dict[str, int] = {"sent": 0, "failed": 0, "retried": 0, "429": 0}
         self._idle = asyncio.Event()
         self._progress_at: datetime | None = None
+        # Whether a broadcast may be unfinished: true at start and whenever a claim takes one
+        # of a broadcast's rows; false once a progress update found none open. Only this
+        # sender settles rows, so a broadcast cannot finish unseen (an empty one is finished
+        # when it is queued, bot.outbox).
+        self._broadcasts_open = True
+        # When nothing could be claimed: the earliest moment something could go (None: the
+        # outbox is empty), found in the claim's own transaction.
+        self._next_due: datetime | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -243,7 +252,8 @@ class Sender:
                 continue
             if handled or self._stopping:
                 continue
-            delay = await self.seconds_until_next()
+            now = self.clock.now()
+            delay = None if self._next_due is None else (self._next_due - now).total_seconds()
             await self._sleep(delay)
 
     async def _sleep(self, seconds: float | None) -> None:
@@ -259,13 +269,15 @@ class Sender:
     async def run_once(self) -> int:
         """Send what may be sent now; returns how many rows were attempted."""
         if self.unauthorized:
+            self._next_due = None  # asleep until woken: nothing can go without a token
             return 0
         self.busy = True
         self._idle.clear()
         now = self.clock.now()
         batch = await self._claim(now)
         if not batch:
-            await self._update_progress(now)
+            if self._broadcasts_open:
+                await self._update_progress(now)
             return 0
         rows, people, documents, targets = batch
         await self._deliver_batch(rows, people, documents, targets)
@@ -334,26 +346,12 @@ class Sender:
         # so claiming a whole second's worth at once would waste most of the next second.
         capacity = min(self.pacer.capacity(now), MAX_BATCH)
         if capacity == 0:
+            self._next_due = await self.next_due_at()
             return None
         async with self.db.transaction() as session:
-            heads = (
-                await session.exec(
-                    _heads_query()
-                    .where(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        col(OutboxMessage.next_attempt_at) <= now,
-                    )
-                    .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-                    # A few more than may go, for chats still waiting out their interval.
-                    .limit(min(_CANDIDATES, 4 * capacity))
-                    # PostgreSQL: a row another sender is claiming is skipped, and one it has
-                    # claimed meanwhile no longer matches `pending` when re-checked, so two
-                    # senders (a leader and one that has not yet noticed it lost the lead)
-                    # never claim one row twice. SQLite ignores it: BEGIN IMMEDIATE already
-                    # serialises claims.
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            # A few more than may go, for chats still waiting out their interval.
+            limit = min(_CANDIDATES, 4 * capacity)
+            heads = (await session.exec(_claim_query(limit), params={"now": now})).all()
             targets = await self._targets(session, heads)
             chosen: list[OutboxMessage] = []
             for row in heads:
@@ -374,11 +372,15 @@ class Sender:
                         continue  # its message has not gone yet
                 chosen.append(row)
             if not chosen:
+                # The sender sleeps until then; asked here, it costs no transaction of its own.
+                self._next_due = await self._next_due_in(session, now)
                 return None  # (rows cancelled above are committed on the way out)
-            for row in chosen:
-                row.status = OutboxStatus.IN_FLIGHT
-                row.attempts += 1
-                session.add(row)
+            # One statement for the batch, not the ORM's unit of work: the claim runs for
+            # every message of a thin flow (bench/load.py --arrival-rate).
+            ids = [row.id for row in chosen]
+            await (await session.connection()).execute(
+                _CLAIM, {"ids": ids, "in_flight": OutboxStatus.IN_FLIGHT}
+            )
             # Only what the batch needs: when the flow is thin, most claims take one message
             # and these queries would otherwise run empty (bench/load.py --arrival-rate).
             person_ids = {r.person_id for r in chosen if r.person_id}
@@ -395,6 +397,10 @@ class Sender:
                 documents = {d.id: d for d in stored.all() if d.id is not None}
         for row in chosen:  # once they are committed in flight: a failed commit holds nothing
             self.pacer.reserve(row.chat_id, now)
+            # The objects left the session with the commit: this changes nothing stored.
+            row.status, row.attempts = OutboxStatus.IN_FLIGHT, row.attempts + 1
+            if row.broadcast_id is not None:
+                self._broadcasts_open = True
         return chosen, people, documents, targets
 
     @staticmethod
@@ -554,12 +560,39 @@ class Sender:
         flooded.update(
             by_id[r.row_id].chat_id for r in results if r.outcome is Outcome.RETRY and r.retry_after
         )
+        # The common case, a message sent, is recorded from what the sender holds (it claimed
+        # the row, and only the sender changes a row in flight): one statement per batch.
+        plain = [r for r in results if r.outcome is Outcome.SENT and not r.file_id]
+        rest = [r for r in results if r.outcome is not Outcome.SENT or r.file_id]
         async with self.db.transaction() as session:
+            if plain:
+                await (await session.connection()).execute(
+                    _SENT,
+                    [
+                        {
+                            "row_id": r.row_id,
+                            "sent": OutboxStatus.SENT,
+                            "at": now,
+                            "message_id": r.message_id
+                            if by_id[r.row_id].method == OutboxMethod.SEND
+                            else by_id[r.row_id].telegram_message_id,
+                        }
+                        for r in plain
+                    ],
+                )
+                for r in plain:
+                    row = by_id[r.row_id]
+                    row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
+                    if row.method == OutboxMethod.SEND:
+                        row.telegram_message_id = r.message_id
+                self.stats["sent"] += len(plain)
+            if not rest:
+                return
             loaded = await session.exec(
-                select(OutboxMessage).where(col(OutboxMessage.id).in_([r.row_id for r in results]))
+                select(OutboxMessage).where(col(OutboxMessage.id).in_([r.row_id for r in rest]))
             )
             fresh = {r.id: r for r in loaded.all()}  # one query, not one per row
-            for result in results:
+            for result in rest:
                 row = fresh[result.row_id]
                 if result.outcome is Outcome.SENT:
                     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
@@ -605,10 +638,12 @@ class Sender:
             open_ones = (
                 await session.exec(select(Broadcast).where(col(Broadcast.finished_at).is_(None)))
             ).all()
+            still_open = False
             for record in open_ones:
                 assert record.id is not None
                 counts = await delivery_counts(session, record.id)
                 finished = counts.waiting == 0
+                still_open = still_open or not finished
                 shown = record.progress_shown_at
                 if not finished and shown and as_utc(shown) + PROGRESS_EVERY > now:
                     continue
@@ -634,6 +669,7 @@ class Sender:
                 if finished:
                     record.finished_at = now
                 session.add(record)
+        self._broadcasts_open = still_open
 
     # ---- what tests and the harness ask ----------------------------------------------------
 
@@ -642,14 +678,11 @@ class Sender:
         oldest unsettled row (the only one that may go next), paced."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            # Three columns, not whole rows: this runs every time the sender goes to sleep.
-            heads = (
-                await session.exec(
-                    _heads_query(
-                        OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.next_attempt_at
-                    )
-                )
-            ).all()
+            return await self._next_due_in(session, now)
+
+    async def _next_due_in(self, session: Any, now: datetime) -> datetime | None:
+        # Three columns, not whole rows: this runs every time the sender goes to sleep.
+        heads = (await session.exec(_NEXT_DUE)).all()
         moments = []
         for chat_id, status, next_attempt_at in heads:
             if status != OutboxStatus.PENDING:
@@ -682,6 +715,46 @@ def _heads_query(*columns: Any) -> Any:
     )
     wanted = select(*columns) if columns else select(OutboxMessage)
     return wanted.where(col(OutboxMessage.id).in_(unsettled))
+
+
+@functools.cache
+def _claim_query(limit: int) -> Any:
+    """What may go now, most urgent first (built once per limit: it runs for nearly every
+    message)."""
+    return (
+        _heads_query()
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            col(OutboxMessage.next_attempt_at) <= bindparam("now"),
+        )
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .limit(limit)
+        # PostgreSQL: a row another sender is claiming is skipped, and one it has claimed
+        # meanwhile no longer matches `pending` when re-checked, so two senders (a leader
+        # and one that has not yet noticed it lost the lead) never claim one row twice.
+        # SQLite ignores it: BEGIN IMMEDIATE already serialises claims.
+        .with_for_update(skip_locked=True)
+    )
+
+
+# Built once: they run for nearly every message.
+_NEXT_DUE = _heads_query(OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=bindparam("in_flight"), attempts=_OUTBOX.c.attempts + 1)
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status=bindparam("sent"),
+        sent_at=bindparam("at"),
+        last_error=None,
+        telegram_message_id=bindparam("message_id"),
+    )
+)
 
 
 def _markup(renderer: Renderer, buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
