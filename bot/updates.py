@@ -26,7 +26,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 from bot import people, terms
 from bot.errors import UserError
 from bot.i18n import Language, as_language, negotiate, set_language
-from bot.models.outbox import OutboxMessage, Priority
+from bot.models.outbox import Priority
 from bot.models.people import Person
 from bot.outbox import BOTH, Content
 from bot.parsing import CommandText, split_command
@@ -127,9 +127,9 @@ class Turn:
         document: Any = None,
         as_photo: bool = False,
         ref: str | None = None,
-    ) -> OutboxMessage:
-        """Queue an answer to this chat, in this transaction."""
-        row = await self.services.outbox.send(
+    ) -> int:
+        """Queue an answer to this chat, in this transaction; returns its outbox id."""
+        row_id = await self.services.outbox.send(
             self.session,
             chat_id=self.chat_id,
             person_id=self.person.id if self.person else None,
@@ -139,8 +139,8 @@ class Turn:
             priority=Priority.REPLY,
             ref=ref,
         )
-        assert row is not None
-        return row
+        assert row_id is not None
+        return row_id
 
     async def edit_pressed(
         self, body: Node, buttons: Keyboard | None = None, *, ref: str | None = None

@@ -129,8 +129,8 @@ async def _show(turn: Turn, draft: Draft, body: Node, buttons: Keyboard | None) 
     if turn.callback is not None:
         await turn.edit_pressed(body, buttons, ref=ref)
         return
-    row = await turn.reply(body, buttons, ref=ref)
-    await dialogs.save(turn, draft, message=row.id)
+    message = await turn.reply(body, buttons, ref=ref)
+    await dialogs.save(turn, draft, message=message)
 
 
 async def _go(turn: Turn, draft: Draft, questions: list[QuestionView], index: int) -> None:
@@ -179,8 +179,10 @@ async def start(turn: Turn, survey_id: int, *, revise: bool) -> None:
     else:
         draft = await dialogs.save(turn, draft, "summary")
         body, buttons = _summary(draft, sheet.questions)
-    row = await turn.reply(Join([intro, "", body]), buttons, ref=survey_store.answer_ref(survey_id))
-    await dialogs.save(turn, draft, message=row.id)
+    message = await turn.reply(
+        Join([intro, "", body]), buttons, ref=survey_store.answer_ref(survey_id)
+    )
+    await dialogs.save(turn, draft, message=message)
 
 
 class AnswerDialog(BaseDialog):
