@@ -47,7 +47,9 @@ class BotApplication(Application):  # type: ignore[type-arg]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.updates_done = 0
-        self.update_done = asyncio.Condition()
+        # Set whenever an update is done. The poller clears it before each poll, so an update
+        # that finishes while the poll is out still wakes it (a condition would miss it).
+        self.update_finished = asyncio.Event()
         # Ids of updates taken from Telegram and not handled yet (bot.polling confirms only
         # what is below the oldest of them).
         self.in_hand: set[int] = set()
@@ -61,12 +63,7 @@ class BotApplication(Application):  # type: ignore[type-arg]
             if isinstance(update, Update):
                 self.in_hand.discard(update.update_id)
             self.updates_done += 1
-            async with self.update_done:
-                self.update_done.notify_all()
-
-    async def wait_update_done(self) -> None:
-        async with self.update_done:
-            await self.update_done.wait()
+            self.update_finished.set()
 
 
 def services_of(app: Application) -> Services:  # type: ignore[type-arg]

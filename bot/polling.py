@@ -94,13 +94,14 @@ class Poller:
             else:
                 if not fresh and self.app.in_hand:
                     # Only updates still in hand came back: wait for one of them to finish.
-                    await self._wait(self.app.wait_update_done(), WAIT_FOR_HANDLERS)
+                    await self._wait(self.app.update_finished.wait(), WAIT_FOR_HANDLERS)
                 continue
             if pause:
                 await self._wait(self.stopping.wait(), pause)
 
     async def poll_once(self) -> int:
         """One getUpdates; queues the updates not seen before; returns how many."""
+        self.app.update_finished.clear()  # from here on, a finished update is noticed
         offset = self.offset
         # While updates are in hand, Telegram answers at once with them: no long poll.
         wait = 0 if self.app.in_hand else self.timeout

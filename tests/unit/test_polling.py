@@ -40,6 +40,7 @@ class FakeApp:
         self.in_hand: set[int] = set()
         self.update_queue: asyncio.Queue[Update] = asyncio.Queue()
         self.update_processor = SimpleNamespace(max_concurrent_updates=concurrency)
+        self.update_finished = asyncio.Event()
 
     def handled(self, update_id: int) -> None:
         self.in_hand.discard(update_id)
@@ -109,3 +110,28 @@ async def test_an_update_that_cannot_be_read_is_skipped_and_confirmed() -> None:
     app.handled(3)
     await poller.confirm()
     assert telegram.offsets[-1] == 4 and telegram.waiting == []
+
+
+async def test_an_update_finished_while_the_poll_is_out_is_not_missed() -> None:
+    # The poller waits for `update_finished` when a poll brings nothing new; an update that
+    # finished during the poll must leave it set, or the poller would sleep with nothing left
+    # to wake it while new updates wait at Telegram.
+    telegram = FakeTelegram([1])
+    app = FakeApp()
+    poller = _poller(app, telegram)
+    await poller.poll_once()
+    app.update_finished.set()  # long before the next poll: not news to it
+    fetch = telegram.fetch
+
+    async def finishing(offset: int, wait: int, limit: int) -> list[Any]:
+        app.handled(1)
+        app.update_finished.set()
+        return await fetch(offset, wait, limit)
+
+    poller._fetch = finishing
+    assert await poller.poll_once() == 0
+    assert app.update_finished.is_set()
+    telegram.waiting.append(2)
+    poller._fetch = fetch
+    assert await poller.poll_once() == 1
+    assert not app.update_finished.is_set()
