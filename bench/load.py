@@ -257,6 +257,10 @@ class Crowd:
                         return int(message.message_id)
         raise LookupError(f"{user.name} has no message with a {prefix!r} button")
 
+    def cpu(self) -> float:
+        """CPU time of the process the sandbox runs in (the bot's own with --sandbox inline)."""
+        return time.process_time()
+
     def report(self) -> dict[str, Any]:
         return {
             "acts": [
@@ -598,7 +602,9 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             if profiler is not None:
                 profiler.enable()
             counting = steady_statements
+            sandbox_cpu = await crowd.call("cpu")
             made += await crowd.call("steady", args.arrival_rate, args.duration, args.rounds)
+            sandbox_cpu = await crowd.call("cpu") - sandbox_cpu
             complete = await crowd.call("wait_answered")
             counting = None
             await _idle(app, made)
@@ -607,6 +613,9 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> tuple[Figures, di
             steady = _steady(await crowd.call("report"), handled, complete)
             steady["cpu"] = (time.process_time() - steady_cpu) / max(1, steady["updates"])
             steady["loop_cpu"] = (time.thread_time() - steady_loop_cpu) / max(1, steady["updates"])
+            steady["sandbox_cpu"] = (
+                sandbox_cpu / max(1, steady["updates"]) if args.sandbox == "process" else None
+            )
             steady["load"] = (steady_load, os.getloadavg()[0])
             steady["statements"] = steady_statements
         traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
@@ -761,6 +770,11 @@ def _print(args: argparse.Namespace, figures: Figures, extra: dict[str, Any]) ->
             f"load average {steady['load'][0]:.1f} -> {steady['load'][1]:.1f}"
         )
         print(f"steady latency (press answer or reply): {_percentiles(steady['latencies'])}")
+        if steady["sandbox_cpu"] is not None:
+            print(
+                f"steady: the sandbox's process (Telegram and the crowd) used "
+                f"{steady['sandbox_cpu'] * 1000:.2f} ms of CPU per update, on the other CPU"
+            )
         _print_statements("steady ", steady["statements"], steady["updates"], args.sql)
         if steady["unanswered"] or not steady["complete"]:
             print(f"steady: never answered {steady['unanswered']}")
