@@ -421,13 +421,16 @@ class RemoteRun:
         # The runner's own start waits for its (local) sandbox to settle; nothing is queued
         # yet, so starting the bot is all there is to do.
         inner.settle = _nothing  # type: ignore[method-assign]
+        from bot.app import build_application, freeze_startup_heap, start_runtime
+
         if self.delivery == "updater":
             await inner._start_bot()
+            freeze_startup_heap()  # as `python -m bot run` does
             return
-        from bot.app import build_application, start_runtime
         from bot.cli import ALLOWED_UPDATES
 
         app = build_application(inner.settings, install_runtime=False)
+        freeze_startup_heap()  # as `python -m bot run` does
         inner.app = app
         await app.initialize()
         await start_runtime(app)

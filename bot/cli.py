@@ -29,7 +29,7 @@ def _settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot import db, logs
-    from bot.app import ConfigError, build_application
+    from bot.app import ConfigError, build_application, freeze_startup_heap
 
     settings = _settings()
     logs.setup(settings.log_level, as_json=settings.log_json)
@@ -46,6 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     db.upgrade(settings.database_url)
     for key, value in settings.describe().items():
         print(f"{key}: {value}")
+    freeze_startup_heap()
     if settings.webhook_url:
         assert secret is not None
         from bot import webhook
