@@ -152,3 +152,33 @@ async def test_too_long_is_refused_before_anything_is_stored(harness: Harness) -
     await _queue(harness, person, "y" * 4096)
     await harness.settle()
     assert [r.status for r in await _rows(harness)] == [OutboxStatus.SENT]
+
+
+async def test_broadcasts_are_finished_whoever_queued_them_and_when(harness: Harness) -> None:
+    # The sender looks for unfinished broadcasts only after claiming one of their rows: one
+    # with nobody to deliver to is finished when queued, and one queued while the sender had
+    # found none open is still followed to the end.
+    from bot.models.outbox import Broadcast
+
+    ts, ts_person = await harness.person("tess", "ts")
+    ana, ana_person = await harness.person("ana", "focal_point", "MX")
+    async with harness.services.unit_of_work() as session:
+        await harness.services.outbox.broadcast(
+            session, [], Content("nobody"), now=harness.now, title=Tr("Empty"),
+            requested_by=ts_person,
+        )  # fmt: skip
+    await harness.settle()
+    async with harness.services.unit_of_work() as session:
+        await harness.services.outbox.broadcast(
+            session, [ana_person], Content("to Ana"), now=harness.now, title=Tr("One"),
+            requested_by=ts_person,
+        )  # fmt: skip
+    await harness.settle()
+    assert [m.text for m in ana.bot_messages()] == ["to Ana"]
+    progress = [m.text for m in ts.bot_messages()]
+    assert len(progress) == 2
+    assert "Delivery finished: 0 sent, 0 failed." in progress[0]
+    assert "Delivery finished: 1 sent, 0 failed." in progress[1]
+    async with harness.session() as session:
+        broadcasts = (await session.exec(select(Broadcast))).all()
+    assert len(broadcasts) == 2 and all(b.finished_at is not None for b in broadcasts)
