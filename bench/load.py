@@ -426,20 +426,17 @@ class RemoteRun:
         # The runner's own start waits for its (local) sandbox to settle; nothing is queued
         # yet, so starting the bot is all there is to do.
         inner.settle = _nothing  # type: ignore[method-assign]
-        from bot.app import build_application, freeze_startup_heap, start_runtime
+        from bot.app import freeze_startup_heap
+        from bot.cli import ALLOWED_UPDATES
 
         if self.delivery == "updater":
             await inner._start_bot()
-            freeze_startup_heap()  # as `python -m bot run` does
-            return
-        from bot.cli import ALLOWED_UPDATES
-
-        app = build_application(inner.settings, install_runtime=False)
+        else:
+            await inner.start_app()
         freeze_startup_heap()  # as `python -m bot run` does
-        inner.app = app
-        await app.initialize()
-        await start_runtime(app)
-        await app.start()
+        app = inner.app
+        if self.delivery == "updater":
+            return
         if self.delivery == "polling":
             from bot.polling import Poller
 

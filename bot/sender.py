@@ -397,8 +397,6 @@ class Sender:
                 documents = {d.id: d for d in stored.all() if d.id is not None}
         for row in chosen:  # once they are committed in flight: a failed commit holds nothing
             self.pacer.reserve(row.chat_id, now)
-            # The objects left the session with the commit: this changes nothing stored.
-            row.status, row.attempts = OutboxStatus.IN_FLIGHT, row.attempts + 1
             if row.broadcast_id is not None:
                 self._broadcasts_open = True
         return chosen, people, documents, targets
@@ -560,31 +558,25 @@ class Sender:
         flooded.update(
             by_id[r.row_id].chat_id for r in results if r.outcome is Outcome.RETRY and r.retry_after
         )
-        # The common case, a message sent, is recorded from what the sender holds (it claimed
-        # the row, and only the sender changes a row in flight): one statement per batch.
+        # The common case, a message sent, needs nothing read back (only the sender changes a
+        # row in flight): one statement for the batch.
         plain = [r for r in results if r.outcome is Outcome.SENT and not r.file_id]
         rest = [r for r in results if r.outcome is not Outcome.SENT or r.file_id]
         async with self.db.transaction() as session:
             if plain:
-                await (await session.connection()).execute(
-                    _SENT,
-                    [
-                        {
-                            "row_id": r.row_id,
-                            "sent": OutboxStatus.SENT,
-                            "at": now,
-                            "message_id": r.message_id
-                            if by_id[r.row_id].method == OutboxMethod.SEND
-                            else by_id[r.row_id].telegram_message_id,
-                        }
-                        for r in plain
-                    ],
-                )
-                for r in plain:
-                    row = by_id[r.row_id]
-                    row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
-                    if row.method == OutboxMethod.SEND:
-                        row.telegram_message_id = r.message_id
+                sent = [
+                    {
+                        "row_id": r.row_id,
+                        "sent": OutboxStatus.SENT,
+                        "at": now,
+                        # An edit or a deletion keeps the id of the message it changed.
+                        "message_id": r.message_id
+                        if by_id[r.row_id].method == OutboxMethod.SEND
+                        else None,
+                    }
+                    for r in plain
+                ]
+                await (await session.connection()).execute(_SENT, sent)
                 self.stats["sent"] += len(plain)
             if not rest:
                 return
@@ -696,12 +688,6 @@ class Sender:
         paced = self.pacer.next_ready(now)
         return max(earliest, paced) if paced else earliest
 
-    async def seconds_until_next(self) -> float | None:
-        due = await self.next_due_at()
-        if due is None:
-            return None
-        return max(0.0, (due - self.clock.now()).total_seconds())
-
     async def wait_idle(self) -> None:
         await self._idle.wait()
 
@@ -752,7 +738,10 @@ _SENT = (
         status=bindparam("sent"),
         sent_at=bindparam("at"),
         last_error=None,
-        telegram_message_id=bindparam("message_id"),
+        telegram_message_id=func.coalesce(
+            bindparam("message_id", type_=_OUTBOX.c.telegram_message_id.type),
+            _OUTBOX.c.telegram_message_id,
+        ),
     )
 )
 

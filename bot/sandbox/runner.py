@@ -83,16 +83,20 @@ class SandboxRun:
         await self._start_bot()
 
     async def _start_bot(self) -> None:
+        await self.start_app()
+        assert self.app is not None and self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES
+        )
+        await self.settle()
+
+    async def start_app(self) -> None:
+        """The application with its runtime (sender, schedule), taking no updates yet."""
         assert self.settings is not None
         self.app = build_application(self.settings, install_runtime=False)
         await self.app.initialize()
         await start_runtime(self.app)
         await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES
-        )
-        await self.settle()
 
     async def _stop_bot(self) -> None:
         if self.app is None:
